@@ -1,0 +1,33 @@
+# ibd-dtt: the two commands a new user needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: create .venv, install, and run the analysis on the bundled example cohort
+demo: $(STAMP)
+	$(BIN)/ibd-dtt demo
+
+## test: create .venv, install, and run the test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## lint: ruff over the package, tests and tools
+lint: $(STAMP)
+	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff format --check src tests tools
+
+## docs: regenerate docs/data-contract.md from the contract in code
+docs: $(STAMP)
+	$(BIN)/python tools/write_contract_doc.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache out

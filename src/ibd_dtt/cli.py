@@ -1,0 +1,150 @@
+"""The ``ibd-dtt`` command line. Thin: every command calls :mod:`ibd_dtt.pipeline`.
+
+Exit codes: 0 success (data valid), 1 the data has errors, 2 the input cannot be used at all
+(no such folder, unreadable configuration). Bad data never produces a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ibd_dtt import __version__
+from ibd_dtt.errors import IbdDttError
+from ibd_dtt.pipeline import load_registry, score_registry, summarise_registry
+from ibd_dtt.validate import ValidationResult
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="ibd-dtt: dual-targeted therapy studies in IBD, from raw records to results.",
+)
+console = Console(width=140)
+EXIT_INVALID, EXIT_UNUSABLE = 1, 2
+
+DataArg = Annotated[
+    Path,
+    typer.Argument(
+        help="A folder of <table>.csv files or an .xlsx workbook (one sheet per table)."
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None, typer.Option(help="study.yaml to use instead of the one found beside the data.")
+]
+
+
+def _cell(value: object) -> str:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _print_problems(result: ValidationResult, show_warnings: bool) -> None:
+    problems = result.report.problems
+    if not show_warnings:
+        problems = problems[problems["severity"] == "error"]
+    if problems.empty:
+        return
+    table = Table(show_lines=False, header_style="bold")
+    for name in ("severity", "where", "patient", "column", "value", "problem", "expected"):
+        table.add_column(name, overflow="fold")
+    for p in problems.itertuples():
+        where = Path(_cell(p.file)).name + (f" [{p.sheet}]" if _cell(p.sheet) else "")
+        where += f":{p.row}" if _cell(p.row) else ""
+        style = "red" if p.severity == "error" else "yellow"
+        table.add_row(
+            f"[{style}]{p.severity}[/]",
+            where,
+            _cell(p.patient_id),
+            _cell(p.column),
+            _cell(p.value),
+            p.message,
+            _cell(p.expected),
+        )
+    console.print(table)
+
+
+def _print_verdict(result: ValidationResult) -> None:
+    n_err, n_warn = len(result.report.errors), len(result.report.warnings)
+    counts = result.accounting()
+    rows = ", ".join(f"{r.table} {r.accepted}/{r.input_rows}" for r in counts.itertuples())
+    console.print(f"rows accepted: {rows}")
+    if n_err:
+        console.print(
+            f"[bold red]INVALID[/]: {n_err} error(s), {n_warn} warning(s); "
+            f"{len(result.rejected)} row(s) rejected."
+        )
+    else:
+        console.print(f"[bold green]VALID[/]: 0 errors, {n_warn} warning(s).")
+
+
+def _load(data: Path, config: Path | None) -> ValidationResult:
+    try:
+        return load_registry(data, config)
+    except IbdDttError as exc:
+        console.print(f"[bold red]error[/]: {exc}")
+        raise typer.Exit(EXIT_UNUSABLE) from None
+
+
+@app.command("validate")
+def validate_command(
+    data: DataArg,
+    config: ConfigOpt = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Also write every problem to this .csv or .json file.")
+    ] = None,
+    rejected: Annotated[
+        Path | None,
+        typer.Option(help="Write the rejected rows and their reasons to this CSV file."),
+    ] = None,
+    warnings: Annotated[bool, typer.Option(help="List warnings as well as errors.")] = True,
+) -> None:
+    """Check DATA against the data contract and report every problem at once."""
+    result = _load(data, config)
+    _print_problems(result, warnings)
+    if report is not None:
+        result.report.write(report)
+        console.print(f"problems written to {report}")
+    if rejected is not None:
+        result.rejected.to_csv(rejected, index=False)
+        console.print(f"rejected rows written to {rejected}")
+    _print_verdict(result)
+    if not result.is_valid:
+        raise typer.Exit(EXIT_INVALID)
+
+
+def _print_frame(title: str, frame: pd.DataFrame) -> None:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    frame = frame.reset_index()
+    for column in frame.columns:
+        table.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(_cell(round(v, 2) if isinstance(v, float) else v) for v in row))
+    console.print(table)
+
+
+@app.command("summary")
+def summary_command(data: DataArg, config: ConfigOpt = None) -> None:
+    """Validate DATA, compute the clinical scores and print a summary of the cohort."""
+    result = _load(data, config)
+    _print_problems(result, show_warnings=True)
+    _print_verdict(result)
+    if not result.is_valid:
+        console.print("Fix the errors above first; nothing was scored.")
+        raise typer.Exit(EXIT_INVALID)
+    scored = score_registry(result)
+    for title, frame in summarise_registry(scored).items():
+        _print_frame(title.replace("_", " ").capitalize(), frame)
+
+
+@app.command("version")
+def version_command() -> None:
+    """Print the ibd-dtt version."""
+    console.print(f"ibd-dtt {__version__}")
+
+
+def main() -> None:
+    app()

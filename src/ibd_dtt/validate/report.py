@@ -1,0 +1,74 @@
+"""The validation report: one row per problem, queryable, printable, exportable."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ibd_dtt.problems import PROBLEM_FIELDS, Problem
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1}
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Every problem found, errors and warnings alike.
+
+    ``problems`` has the columns severity, rule, table, file, sheet, row, column,
+    patient_id, value, expected and message.
+    """
+
+    problems: pd.DataFrame
+
+    @classmethod
+    def from_problems(cls, problems: list[Problem]) -> ValidationReport:
+        frame = pd.DataFrame([p.as_dict() for p in problems], columns=list(PROBLEM_FIELDS))
+        frame["row"] = frame["row"].astype("Int64")
+        order = frame["severity"].map(_SEVERITY_ORDER)
+        frame = (
+            frame.assign(_order=order)
+            .sort_values(
+                ["_order", "table", "file", "row", "column", "rule"],
+                na_position="first",
+                kind="stable",
+            )
+            .drop(columns="_order")
+            .drop_duplicates()
+            .reset_index(drop=True)
+        )
+        return cls(frame)
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.problems[self.problems["severity"] == "error"]
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        return self.problems[self.problems["severity"] == "warning"]
+
+    @property
+    def is_valid(self) -> bool:
+        """True when there is no error (warnings do not make data invalid)."""
+        return self.errors.empty
+
+    def to_csv(self, path: str | Path) -> None:
+        self.problems.to_csv(path, index=False)
+
+    def to_json(self, path: str | Path) -> None:
+        records = json.loads(self.problems.to_json(orient="records"))
+        Path(path).write_text(
+            json.dumps({"valid": self.is_valid, "problems": records}, indent=2, ensure_ascii=False)
+            + "\n",
+            encoding="utf-8",
+        )
+
+    def write(self, path: str | Path) -> None:
+        """Write as CSV or JSON, chosen by the file suffix."""
+        path = Path(path)
+        if path.suffix.lower() == ".json":
+            self.to_json(path)
+        else:
+            self.to_csv(path)
