@@ -137,7 +137,7 @@ def summary_command(data: DataArg, config: ConfigOpt = None) -> None:
         raise typer.Exit(EXIT_INVALID)
     scored = score_registry(result)
     for title, frame in summarise_registry(scored).items():
-        _print_frame(title.replace("_", " ").capitalize(), frame)
+        _print_frame(title[0].upper() + title[1:], frame)
 
 
 @app.command("version")

@@ -90,4 +90,10 @@ def summarise_registry(scored: ScoredRegistry) -> dict[str, pd.DataFrame]:
     safety = pd.DataFrame(
         {"adverse_events": [len(ae)], "patients_with_event": [ae["patient_id"].nunique()]}
     )
-    return {"cohort": cohort, "advanced_therapies": drugs, "scores": scores, "safety": safety}
+    safety.index = pd.Index(["all"], name="patients")
+    return {
+        "cohort": cohort,
+        "advanced therapy courses (all lines, prior and after DTT included)": drugs,
+        "scores (all visits)": scores,
+        "adverse events": safety,
+    }
