@@ -524,8 +524,10 @@ ASSESSMENTS = Table(
         Column(
             "crp",
             "lab",
-            "C-reactive protein; '<x' for values below the detection limit.",
+            "C-reactive protein; '<x' for values below the detection limit. Above 1000 "
+            "(mg/L, or mg/dL) is not a plausible measurement.",
             minimum=0,
+            maximum=1000,
         ),
         Column(
             "crp_unit",
@@ -534,7 +536,13 @@ ASSESSMENTS = Table(
             codes=C.CRP_UNITS,
             aliases={"MG/L": "mg/L", "MG/DL": "mg/dL"},
         ),
-        Column("albumin", "number", "Serum albumin.", minimum=0),
+        Column(
+            "albumin",
+            "number",
+            "Serum albumin (at most 100, in g/L or g/dL).",
+            minimum=0,
+            maximum=100,
+        ),
         Column(
             "albumin_unit",
             "code",
@@ -542,7 +550,9 @@ ASSESSMENTS = Table(
             codes=C.ALBUMIN_UNITS,
             aliases={"G/L": "g/L", "G/DL": "g/dL"},
         ),
-        Column("hematocrit", "number", "Hematocrit.", minimum=0),
+        Column(
+            "hematocrit", "number", "Hematocrit (at most 100, in % or L/L).", minimum=0, maximum=100
+        ),
         Column(
             "hematocrit_unit",
             "code",
@@ -555,6 +565,7 @@ ASSESSMENTS = Table(
             "lab",
             "Fecal calprotectin; '<x' below the detection limit.",
             minimum=0,
+            maximum=100000,
             unit="ug/g",
         ),
     ),

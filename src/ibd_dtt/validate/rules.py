@@ -674,7 +674,7 @@ def _suspected_not_given(ctx: _Context, therapies: _Context) -> list[Problem]:
     suspected = ctx.frame["suspected_drugs"].fillna("").str.split(";")
     missing = pd.Series(
         [
-            bool(pid) and pd.notna(pid) and any(d and d not in given.get(pid, set()) for d in drugs)
+            pd.notna(pid) and bool(pid) and any(d and d not in given.get(pid, set()) for d in drugs)
             for pid, drugs in zip(ctx.frame["patient_id"], suspected, strict=True)
         ],
         index=ctx.frame.index,

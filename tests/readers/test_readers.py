@@ -1,0 +1,140 @@
+"""Readers: xlsx round trip, day-first dates, and property tests that nothing raises."""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from ibd_dtt.contract import TABLES
+from ibd_dtt.pipeline import load_registry
+from ibd_dtt.readers import read_registry
+from ibd_dtt.validate import validate
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "paper_cohort"
+
+
+def _to_workbook(folder: Path, target: Path, as_dates: bool = True) -> None:
+    """Write a CSV folder as an .xlsx workbook, dates as real Excel date cells."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for table in TABLES:
+        frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+        sheet = workbook.create_sheet(table)
+        sheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            cells = []
+            for column, value in zip(frame.columns, row, strict=True):
+                if as_dates and column.endswith("_date") and len(value) == 10:
+                    cells.append(pd.Timestamp(value).to_pydatetime())
+                elif value.replace(".", "", 1).isdigit():
+                    cells.append(float(value) if "." in value else int(value))
+                else:
+                    cells.append(value or None)
+            sheet.append(cells)
+    workbook.save(target)
+    shutil.copy(folder / "study.yaml", target.with_suffix(".study.yaml"))
+
+
+def test_workbook_gives_the_same_validated_tables_as_the_csv_folder(tmp_path):
+    workbook = tmp_path / "cohort.xlsx"
+    _to_workbook(EXAMPLE, workbook)
+    from_csv, from_xlsx = load_registry(EXAMPLE), load_registry(workbook)
+    assert from_xlsx.is_valid, from_xlsx.report.problems
+    for table in TABLES:
+        pd.testing.assert_frame_equal(from_csv.tables[table], from_xlsx.tables[table])
+
+
+def test_workbook_problems_name_the_sheet(tmp_path):
+    workbook = tmp_path / "cohort.xlsx"
+    _to_workbook(EXAMPLE, workbook)
+    from openpyxl import load_workbook
+
+    book = load_workbook(workbook)
+    book["assessments"]["C2"] = 7  # mayo_stool_frequency of the first visit
+    book.save(workbook)
+    problems = load_registry(workbook).report.errors
+    hit = problems[problems["column"] == "mayo_stool_frequency"].iloc[0]
+    assert (hit["sheet"], hit["row"], hit["value"]) == ("assessments", 2, "7")
+
+
+def test_missing_table_and_missing_config_are_reported_not_raised(tmp_path):
+    (tmp_path / "patients.csv").write_text("patient_id\nP1\n")
+    raw = read_registry(tmp_path)
+    rules = {p.rule for p in raw.problems}
+    assert {"file.missing_table", "config.missing"} <= rules
+    assert validate(raw).is_valid is False
+
+
+def test_not_utf8_file_is_reported(tmp_path):
+    shutil.copytree(EXAMPLE, tmp_path / "data")
+    (tmp_path / "data" / "adverse_events.csv").write_bytes(
+        "patient_id,term\nP1,caf\xe9\n".encode("latin-1")
+    )
+    result = load_registry(tmp_path / "data")
+    assert "file.encoding" in set(result.report.errors["rule"])
+
+
+cell_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    table=st.sampled_from(list(TABLES)),
+    columns=st.lists(
+        st.sampled_from(
+            [
+                "patient_id",
+                "visit_date",
+                "drug",
+                "start_date",
+                "stop_date",
+                "sex",
+                "crp",
+                "hbi_abdominal_pain",
+                "onset_date",
+                "diagnosis",
+                "diagnosis_date",
+                "age_at_diagnosis",
+                "ses_ileum_status",
+                "ses_ileum_ulcer_size",
+                "action_taken",
+                "limberg",
+                "whatever",
+                "Name",
+            ]
+        ),
+        min_size=1,
+        max_size=8,
+        unique=True,
+    ),
+    rows=st.lists(st.lists(cell_text, min_size=8, max_size=8), max_size=6),
+)
+def test_validator_never_raises_and_accounts_for_every_row(tmp_path_factory, table, columns, rows):
+    folder = tmp_path_factory.mktemp("fuzz")
+    shutil.copy(EXAMPLE / "study.yaml", folder / "study.yaml")
+    for name in TABLES:
+        shutil.copy(EXAMPLE / f"{name}.csv", folder / f"{name}.csv")
+    frame = pd.DataFrame([r[: len(columns)] for r in rows], columns=columns)
+    frame.to_csv(folder / f"{table}.csv", index=False)
+    result = validate(read_registry(folder))  # must not raise
+    counts = result.accounting()
+    assert (counts["accepted"] + counts["rejected"] == counts["input_rows"]).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(content=st.binary(max_size=200))
+def test_reader_survives_arbitrary_bytes(tmp_path_factory, content):
+    folder = tmp_path_factory.mktemp("bytes")
+    shutil.copy(EXAMPLE / "study.yaml", folder / "study.yaml")
+    (folder / "patients.csv").write_bytes(content)
+    validate(read_registry(folder))  # must not raise
