@@ -12,9 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: create .venv, install, and run the analysis on the bundled example cohort
+EXAMPLE := examples/paper_cohort
+
+## demo: create .venv, install, validate and score the bundled (synthetic) example cohort
 demo: $(STAMP)
-	$(BIN)/ibd-dtt demo
+	$(BIN)/ibd-dtt summary $(EXAMPLE)
+	@echo
+	@echo "Validated and scored $(EXAMPLE) (synthetic data). Try: $(BIN)/ibd-dtt validate --help"
 
 ## test: create .venv, install, and run the test suite
 test: $(STAMP)
