@@ -16,7 +16,8 @@ from rich.table import Table
 
 from ibd_dtt import __version__
 from ibd_dtt.errors import IbdDttError
-from ibd_dtt.pipeline import load_registry, score_registry, summarise_registry
+from ibd_dtt.outcomes import STRATEGIES
+from ibd_dtt.pipeline import analyse_registry, load_registry, score_registry, summarise_registry
 from ibd_dtt.validate import ValidationResult
 
 app = typer.Typer(
@@ -138,6 +139,81 @@ def summary_command(data: DataArg, config: ConfigOpt = None) -> None:
     scored = score_registry(result)
     for title, frame in summarise_registry(scored).items():
         _print_frame(title[0].upper() + title[1:], frame)
+
+
+def _half_up(value: float) -> str:
+    """Percent rounded half-up to 2 decimals (15/17 -> 88.24), as journals print it."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return str(Decimal(repr(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+@app.command("outcomes")
+def outcomes_command(
+    data: DataArg,
+    out: Annotated[Path, typer.Option(help="Folder to write the analysis tables to.")],
+    config: ConfigOpt = None,
+    definitions: Annotated[
+        str, typer.Option(help="Definition set: paper, stride2, simple, or a YAML file.")
+    ] = "paper",
+    missing: Annotated[
+        list[str] | None,
+        typer.Option(help="Missing-data strategy: as-observed, nri, locf (repeatable)."),
+    ] = None,
+    windows: Annotated[
+        Path | None, typer.Option(help="Visit-window YAML instead of the paper's windows.")
+    ] = None,
+    after_episode: Annotated[
+        str | None,
+        typer.Option(help="Override: exclude, include_after_deescalation or include."),
+    ] = None,
+    allow_rejected: Annotated[
+        bool,
+        typer.Option(help="Analyse the accepted rows even if some rows were rejected."),
+    ] = False,
+) -> None:
+    """Derive DTT episodes, windowed visits and outcomes; write them as CSV and Parquet."""
+    strategies = missing or ["as-observed"]
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown or (after_episode and after_episode not in _AFTER_EPISODE):
+        console.print(
+            f"[bold red]error[/]: --missing must be one of {', '.join(STRATEGIES)}; "
+            f"--after-episode one of {', '.join(_AFTER_EPISODE)}"
+        )
+        raise typer.Exit(EXIT_UNUSABLE)
+    result = _load(data, config)
+    _print_problems(result, show_warnings=False)
+    _print_verdict(result)
+    if not result.is_valid and not allow_rejected:
+        console.print("Fix the errors above, or pass --allow-rejected to analyse the rest.")
+        raise typer.Exit(EXIT_INVALID)
+    scored = score_registry(result)
+    for strategy in strategies:
+        try:
+            with console.status(f"deriving outcomes ({definitions}, {strategy})"):
+                analysis = analyse_registry(
+                    scored, definitions, strategy, windows, after_episode=after_episode
+                )
+        except IbdDttError as exc:
+            console.print(f"[bold red]error[/]: {exc}")
+            raise typer.Exit(EXIT_UNUSABLE) from None
+        target = out if len(strategies) == 1 else out / strategy
+        written = analysis.write(target)
+        summary = analysis.summary[
+            (analysis.summary["group"] == "all") & (analysis.summary["evaluable"] > 0)
+        ].copy()
+        summary["percent"] = summary["percent"].map(_half_up)
+        d = analysis.definitions
+        _print_frame(
+            f"{d.name} v{d.version}, {strategy}, after_episode={analysis.windows.after_episode}",
+            summary[["outcome", "timepoint", "responders", "evaluable", "not_evaluable", "percent"]]
+            .rename(columns={"percent": "%"})
+            .set_index("outcome"),
+        )
+        console.print(f"{len(written)} files written to {target}")
+
+
+_AFTER_EPISODE = ("exclude", "include_after_deescalation", "include")
 
 
 @app.command("version")

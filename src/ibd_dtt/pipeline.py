@@ -1,4 +1,7 @@
-"""Composes the stages: read -> validate -> score. The only module that imports them all."""
+"""Composes the stages: read -> validate -> score -> episodes -> windows -> outcomes.
+
+The only module that imports them all.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,25 @@ from pathlib import Path
 import pandas as pd
 
 from ibd_dtt.config import StudyConfig
+from ibd_dtt.eligibility import attrition_table, screen_eligibility
+from ibd_dtt.episodes import (
+    EpisodeOptions,
+    derive_concomitant_therapies,
+    derive_dtt_episodes,
+    select_index_episodes,
+)
+from ibd_dtt.errors import ConfigError
+from ibd_dtt.outcomes import (
+    DefinitionSet,
+    evaluate_outcomes,
+    load_definition_set,
+    summarise_outcomes,
+)
 from ibd_dtt.readers import read_registry
 from ibd_dtt.scores import add_scores, classify_montreal_age
 from ibd_dtt.validate import ValidationResult, validate
+from ibd_dtt.windows import VisitWindows, derive_analysis_visits, load_visit_windows
+from ibd_dtt.windows.visits import derive_locf_records
 
 
 @dataclass
@@ -97,3 +116,154 @@ def summarise_registry(scored: ScoredRegistry) -> dict[str, pd.DataFrame]:
         "scores (all visits)": scores,
         "adverse events": safety,
     }
+
+
+@dataclass
+class AnalysisResult:
+    """Everything the outcome stage derived, each table traceable to its input rows."""
+
+    definitions: DefinitionSet
+    windows: VisitWindows
+    strategy: str
+    episodes: pd.DataFrame
+    concomitant: pd.DataFrame
+    screening: pd.DataFrame
+    attrition: pd.DataFrame
+    visits: pd.DataFrame
+    candidates: pd.DataFrame
+    outcomes: pd.DataFrame
+    summary: pd.DataFrame
+    exclusions: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "episodes": self.episodes,
+            "concomitant_therapies": self.concomitant,
+            "eligibility": self.screening,
+            "attrition": self.attrition,
+            "analysis_visits": self.visits,
+            "visit_candidates": self.candidates,
+            "outcomes": self.outcomes,
+            "outcome_summary": self.summary,
+            "exclusions": self.exclusions,
+        }
+
+    def write(
+        self, out_dir: str | Path, formats: tuple[str, ...] = ("csv", "parquet")
+    ) -> list[Path]:
+        """Write every table as CSV and/or Parquet; returns the files written."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name, frame in self.tables().items():
+            if "csv" in formats:
+                frame.to_csv(out / f"{name}.csv", index=False)
+                written.append(out / f"{name}.csv")
+            if "parquet" in formats:
+                frame.to_parquet(out / f"{name}.parquet", index=False)
+                written.append(out / f"{name}.parquet")
+        return written
+
+
+def _exclusions(
+    validation: ValidationResult, screening: pd.DataFrame, outcomes: pd.DataFrame
+) -> pd.DataFrame:
+    rejected = validation.rejected[validation.rejected["table"] == "patients"]
+    parts = [
+        pd.DataFrame(
+            {
+                "patient_id": rejected["patient_id"],
+                "stage": "validation",
+                "outcome": None,
+                "timepoint": None,
+                "reason": "patients row "
+                + rejected["row"].astype(str)
+                + ": "
+                + rejected["reasons"],
+            }
+        ),
+        pd.DataFrame(
+            {
+                "patient_id": screening.loc[screening["decision"] == "excluded", "patient_id"],
+                "stage": "eligibility",
+                "outcome": None,
+                "timepoint": None,
+                "reason": screening.loc[screening["decision"] == "excluded", "reasons"],
+            }
+        ),
+    ]
+    missing = outcomes[outcomes["result"] == "not_evaluable"]
+    parts.append(
+        pd.DataFrame(
+            {
+                "patient_id": missing["patient_id"],
+                "stage": "outcome:" + missing["definition_set"] + ":" + missing["strategy"],
+                "outcome": missing["outcome"],
+                "timepoint": missing["timepoint"],
+                "reason": missing["reason"],
+            }
+        )
+    )
+    return pd.concat([p for p in parts if len(p)], ignore_index=True).reindex(
+        columns=["patient_id", "stage", "outcome", "timepoint", "reason"]
+    )
+
+
+def analyse_registry(
+    scored: ScoredRegistry,
+    definitions: str | Path | DefinitionSet = "paper",
+    strategy: str = "as-observed",
+    windows: str | Path | VisitWindows | None = None,
+    after_episode: str | None = None,
+    episode_options: EpisodeOptions | None = None,
+) -> AnalysisResult:
+    """Episodes -> eligibility -> windowed visits -> outcomes, for one definition set and
+    one missing-data strategy (``as-observed``, ``nri`` or ``locf``).
+
+    ``after_episode`` overrides both the window set and the definition set.
+    """
+    config = scored.validation.config
+    if config is None:
+        raise ConfigError("no study configuration: the data cut date is needed")
+    if not isinstance(definitions, DefinitionSet):
+        definitions = load_definition_set(definitions)
+    if not isinstance(windows, VisitWindows):
+        windows = load_visit_windows(windows)
+    policy = after_episode or definitions.after_episode
+    if policy:
+        windows = windows.model_copy(update={"after_episode": policy})
+    all_episodes = derive_dtt_episodes(scored.therapies, config.data_cut_date, episode_options)
+    index = select_index_episodes(all_episodes)
+    screening = screen_eligibility(scored.patients, index)
+    analysed_ids = set(screening.loc[screening["decision"] == "analysed", "patient_id"])
+    analysed = index[index["patient_id"].isin(analysed_ids)].reset_index(drop=True)
+    patients_in = scored.validation.input_rows.get("patients", len(scored.patients))
+    attrition = attrition_table(screening, patients_in, patients_in - len(scored.patients))
+    windowed = derive_analysis_visits(scored.assessments, analysed, windows)
+    visits = windowed.visits
+    if strategy == "locf":
+        visits = derive_locf_records(visits, analysed, windows, config.data_cut_date)
+    outcomes = evaluate_outcomes(
+        visits,
+        analysed,
+        scored.patients,
+        scored.therapies,
+        definitions,
+        windows,
+        config,
+        strategy,  # type: ignore[arg-type]
+    )
+    return AnalysisResult(
+        definitions=definitions,
+        windows=windows,
+        strategy=strategy,
+        episodes=all_episodes,
+        concomitant=derive_concomitant_therapies(scored.therapies, analysed),
+        screening=screening,
+        attrition=attrition,
+        visits=visits,
+        candidates=windowed.candidates,
+        outcomes=outcomes,
+        summary=summarise_outcomes(outcomes),
+        exclusions=_exclusions(scored.validation, screening, outcomes),
+    )

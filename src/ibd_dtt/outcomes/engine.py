@@ -1,0 +1,199 @@
+"""Evaluate a definition set for every patient, outcome and timepoint, under one strategy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Literal
+
+import pandas as pd
+
+from ibd_dtt.config import StudyConfig
+from ibd_dtt.outcomes.definitions import DefinitionSet
+from ibd_dtt.outcomes.rules import RULES, OutcomeValue, Record, RuleContext
+from ibd_dtt.windows.windows import VisitWindow, VisitWindows
+
+Strategy = Literal["as-observed", "nri", "locf"]
+STRATEGIES: tuple[str, ...] = ("as-observed", "nri", "locf")
+
+OUTCOME_COLUMNS = (
+    "patient_id",
+    "episode_id",
+    "diagnosis",
+    "definition_set",
+    "definition_version",
+    "strategy",
+    "outcome",
+    "outcome_label",
+    "timepoint",
+    "result",
+    "value",
+    "imputed",
+    "rule_id",
+    "rule_version",
+    "branch",
+    "reason",
+    "inputs",
+)
+
+
+def _records(visits: pd.DataFrame) -> dict[tuple[str, str], dict[str, Record]]:
+    out: dict[tuple[str, str], dict[str, Record]] = {}
+    for row in visits.itertuples(index=False):
+        out.setdefault((row.patient_id, row.window), {})[row.parameter] = Record(
+            value=float(row.value),
+            day=int(row.analysis_day),
+            source_row=str(row.source_row),
+            dtype=str(row.dtype),
+            visit_date=pd.Timestamp(row.visit_date).date(),
+        )
+    return out
+
+
+def _explain_missing(
+    result: OutcomeValue, window: VisitWindow, episode: pd.Series, follow_days: int, policy: str
+) -> str | None:
+    if result.missing != "follow_up":
+        return result.reason
+    if window.lower_day > follow_days:
+        return f"{result.reason}: data cut at day {follow_days}, before the window opens"
+    end_day = int(episode["duration_days"])
+    planned = (
+        episode["status"] == "de-escalated" and episode["stop_reason"] == "remission_deescalation"
+    )
+    not_attributed = policy == "exclude" or (policy == "include_after_deescalation" and not planned)
+    if not episode["ongoing_at_data_cut"] and end_day < window.lower_day and not_attributed:
+        return (
+            f"{result.reason}: DTT ended on day {end_day} ({episode['status']}, "
+            f"{episode['stop_reason']}) before the window"
+        )
+    return result.reason
+
+
+def _nri(
+    result: OutcomeValue, window: VisitWindow, episode: pd.Series, follow_days: int
+) -> OutcomeValue | None:
+    """Non-responder imputation: stopped DTT for failure / AE before the window closed."""
+    if result.value is not None or result.missing != "follow_up":
+        return None
+    end_day = int(episode["duration_days"])
+    if (
+        episode["stopped_for_failure"]
+        and end_day <= window.upper_day
+        and window.lower_day <= follow_days
+    ):
+        return OutcomeValue(
+            False,
+            f"NRI: DTT stopped on day {end_day} ({episode['stop_reason']})",
+            result.inputs,
+            result.reason,
+        )
+    return None
+
+
+def evaluate_outcomes(
+    visits: pd.DataFrame,
+    episodes: pd.DataFrame,
+    patients: pd.DataFrame,
+    therapies: pd.DataFrame,
+    definitions: DefinitionSet,
+    windows: VisitWindows,
+    config: StudyConfig,
+    strategy: Strategy = "as-observed",
+) -> pd.DataFrame:
+    """One row per patient x outcome x timepoint: result yes / no / not_evaluable.
+
+    ``visits`` is the analysis-visits table (with LOCF records already added for the
+    ``locf`` strategy); ``episodes`` holds one index episode per patient.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
+    data_cut: dt.date = config.data_cut_date
+    records = _records(visits)
+    patient_info = patients.set_index("patient_id")
+    therapies_by_patient = {pid: frame for pid, frame in therapies.groupby("patient_id")}
+    rows = []
+    for episode in episodes.itertuples(index=False):
+        ep = pd.Series(episode._asdict())
+        pid = ep["patient_id"]
+        info = patient_info.loc[pid]
+        diagnosis = str(info["diagnosis"])
+        center = None if pd.isna(info["center"]) else str(info["center"])
+        follow_days = (pd.Timestamp(data_cut) - ep["start_date"]).days
+        baseline = records.get((pid, windows.baseline.name), {})
+        for outcome in definitions.outcomes:
+            spec = outcome.rule_for(diagnosis, definitions.ibdu_as)
+            if spec is None:
+                continue
+            function, rule_version = RULES[spec.rule]
+            for timepoint in outcome.timepoints:
+                window = windows.get(timepoint)
+                ctx = RuleContext(
+                    patient_id=pid,
+                    diagnosis=diagnosis,
+                    window=window.describe(),
+                    baseline=baseline,
+                    follow_up=records.get((pid, timepoint), {}),
+                    crp_uln=config.crp_uln_for(center),
+                    episode=ep.to_dict(),
+                    therapies=therapies_by_patient.get(pid, therapies.iloc[0:0]),
+                    data_cut=data_cut,
+                )
+                result = function(ctx, **spec.params)
+                imputed = any(
+                    isinstance(v, dict) and v.get("dtype") == "LOCF" for v in result.inputs.values()
+                )
+                reason = _explain_missing(result, window, ep, follow_days, windows.after_episode)
+                if strategy == "nri" and outcome.nri:
+                    imputation = _nri(result, window, ep, follow_days)
+                    if imputation is not None:
+                        result, imputed, reason = imputation, True, None
+                rows.append(
+                    {
+                        "patient_id": pid,
+                        "episode_id": ep["episode_id"],
+                        "diagnosis": diagnosis,
+                        "definition_set": definitions.name,
+                        "definition_version": definitions.version,
+                        "strategy": strategy,
+                        "outcome": outcome.id,
+                        "outcome_label": outcome.label,
+                        "timepoint": timepoint,
+                        "result": {True: "yes", False: "no", None: "not_evaluable"}[result.value],
+                        "value": result.value,
+                        "imputed": imputed,
+                        "rule_id": spec.rule,
+                        "rule_version": rule_version,
+                        "branch": result.branch,
+                        "reason": reason if result.value is None else None,
+                        "inputs": json.dumps(result.inputs, sort_keys=True, default=str),
+                    }
+                )
+    out = pd.DataFrame(rows, columns=list(OUTCOME_COLUMNS))
+    out["value"] = out["value"].astype("boolean")
+    return out
+
+
+def summarise_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Responders / evaluable per outcome, timepoint and group (all, UC, CD, ...).
+
+    Percentages are computed from the counts and rounded half-up to 2 decimals by the
+    report, not here (``percent`` is the unrounded value).
+    """
+    keys = ["definition_set", "strategy", "outcome", "timepoint"]
+    frames = []
+    for group, data in [("all", outcomes), *outcomes.groupby("diagnosis")]:
+        counts = data.groupby(keys, sort=False).agg(
+            responders=("result", lambda s: int((s == "yes").sum())),
+            evaluable=("result", lambda s: int((s != "not_evaluable").sum())),
+            not_evaluable=("result", lambda s: int((s == "not_evaluable").sum())),
+            imputed=("imputed", "sum"),
+        )
+        frames.append(counts.reset_index().assign(group=group))
+    summary = pd.concat(frames, ignore_index=True)
+    summary["percent"] = (summary["responders"] / summary["evaluable"] * 100).where(
+        summary["evaluable"] > 0
+    )
+    return summary[
+        [*keys, "group", "responders", "evaluable", "not_evaluable", "imputed", "percent"]
+    ]

@@ -1,0 +1,306 @@
+"""Select one assessment per patient, parameter and window; log every candidate.
+
+Model: pharmaverse admiral's BDS windowing (window table joined on analysis day, one record
+flagged per window, BASE / CHG / PCHG), plus an audit log admiral does not keep: every
+assessment value appears in ``candidates`` with whether it was used and why (not).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ibd_dtt.windows.windows import VisitWindow, VisitWindows
+
+# analysis parameter -> (column of the scored assessments table, label, unit)
+PARAMETERS: dict[str, tuple[str, str, str]] = {
+    "partial_mayo": ("partial_mayo", "Partial Mayo score", "points (0-9)"),
+    "full_mayo": ("full_mayo", "Full Mayo score", "points (0-12)"),
+    "mayo_stool_frequency": ("mayo_stool_frequency", "Mayo stool frequency subscore", "0-3"),
+    "mayo_rectal_bleeding": ("mayo_rectal_bleeding", "Mayo rectal bleeding subscore", "0-3"),
+    "mayo_physician_global": ("mayo_physician_global", "Mayo physician global", "0-3"),
+    "mayo_endoscopic": ("mayo_endoscopic", "Mayo endoscopic subscore", "0-3"),
+    "uceis": ("uceis", "UCEIS", "points (0-8)"),
+    "uc_pro2": ("uc_pro2", "UC PRO2 (stool frequency + bleeding)", "points (0-6)"),
+    "hbi": ("hbi", "Harvey-Bradshaw Index", "points"),
+    "cd_pro2": ("cd_pro2", "CD PRO2 (weighted)", "points"),
+    "cd_pro2_stool_mean": ("cd_pro2_stool_mean", "CD PRO2 mean daily liquid stools", "/day"),
+    "cd_pro2_pain_mean": ("cd_pro2_pain_mean", "CD PRO2 mean abdominal pain", "0-3"),
+    "ses_cd": ("ses_cd", "SES-CD", "points (0-56)"),
+    "limberg": ("limberg", "Limberg grade", "0-4"),
+    "crp": ("crp", "C-reactive protein", "mg/L"),
+    "albumin": ("albumin", "Albumin", "g/L"),
+    "hematocrit": ("hematocrit", "Hematocrit", "%"),
+    "fecal_calprotectin": ("fecal_calprotectin", "Fecal calprotectin", "ug/g"),
+}
+
+VISIT_COLUMNS = (
+    "patient_id",
+    "episode_id",
+    "parameter",
+    "window",
+    "window_kind",
+    "target_day",
+    "window_lower_day",
+    "window_upper_day",
+    "visit_date",
+    "analysis_day",
+    "value",
+    "baseline_value",
+    "baseline_day",
+    "change",
+    "percent_change",
+    "dtype",
+    "after_episode",
+    "source_row",
+    "baseline_source_row",
+)
+CANDIDATE_COLUMNS = (
+    "patient_id",
+    "episode_id",
+    "parameter",
+    "window",
+    "visit_date",
+    "analysis_day",
+    "value",
+    "source_row",
+    "selected",
+    "reason",
+)
+
+
+@dataclass(frozen=True)
+class AnalysisVisits:
+    """``visits``: selected values (long); ``candidates``: every value with the decision."""
+
+    visits: pd.DataFrame
+    candidates: pd.DataFrame
+
+
+def melt_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
+    """Long table of every non-missing parameter value of the scored assessments.
+
+    >>> a = pd.DataFrame({"_row": [2], "patient_id": ["P1"],
+    ...                   "visit_date": pd.to_datetime(["2023-01-02"]), "hbi": [7], "crp": [4.1]})
+    >>> melt_assessments(a)[["parameter", "value", "source_row"]].values.tolist()
+    [['hbi', 7.0, 'assessments:2'], ['crp', 4.1, 'assessments:2']]
+    """
+    present = {p: c for p, (c, _, _) in PARAMETERS.items() if c in assessments.columns}
+    frames = []
+    for parameter, column in present.items():
+        values = pd.to_numeric(assessments[column], errors="coerce").astype("float64")
+        keep = values.notna()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "patient_id": assessments.loc[keep, "patient_id"].astype(str),
+                    "visit_date": assessments.loc[keep, "visit_date"],
+                    "parameter": parameter,
+                    "value": values[keep],
+                    "source_row": "assessments:" + assessments.loc[keep, "_row"].astype(str),
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(
+            columns=["patient_id", "visit_date", "parameter", "value", "source_row"]
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _attributable(long: pd.DataFrame, policy: str) -> pd.Series:
+    if policy == "include":
+        return pd.Series(True, index=long.index)
+    allowed = ~long["after_episode"]
+    if policy == "include_after_deescalation":
+        allowed |= planned_deescalation(long["status"], long["stop_reason"])
+    return allowed
+
+
+def planned_deescalation(status: pd.Series, stop_reason: pd.Series) -> pd.Series:
+    """De-escalated to one of the DTT agents because of remission (not after a failure)."""
+    return (status == "de-escalated") & (stop_reason.fillna("") == "remission_deescalation")
+
+
+def _choose(group: pd.DataFrame, window: VisitWindow, kind: str) -> tuple[int, str]:
+    """Index of the chosen row and why, for one patient x parameter x window."""
+    if kind == "timepoint":
+        distance = (group["analysis_day"] - window.target_day).abs()
+        order = group.assign(_d=distance).sort_values(["_d", "analysis_day"])
+        best = order.index[0]
+        ties = order[order["_d"] == order.loc[best, "_d"]]
+        why = f"closest to target day {window.target_day} ({int(order.loc[best, '_d'])} days)"
+        if len(ties) > 1:
+            why += f"; tie with day(s) {', '.join(str(d) for d in ties['analysis_day'][1:])} "
+            why += "resolved to the earlier"
+        return best, why
+    best = group["analysis_day"].idxmax()
+    what = "last value in the baseline window" if kind == "baseline" else "last value in period"
+    return best, what
+
+
+def _window_table(windows: VisitWindows) -> list[tuple[VisitWindow, str]]:
+    return (
+        [(windows.baseline, "baseline")]
+        + [(w, "timepoint") for w in windows.timepoints]
+        + [(w, "period") for w in windows.periods]
+    )
+
+
+def derive_analysis_visits(
+    assessments: pd.DataFrame,
+    episodes: pd.DataFrame,
+    windows: VisitWindows,
+) -> AnalysisVisits:
+    """Window the scored assessments around each patient's index DTT episode.
+
+    ``episodes`` must hold one (index) episode per patient. Per patient, parameter and window
+    one value is selected: baseline and periods take the last value in the window,
+    timepoints the value closest to the target day (ties to the earlier). Values after the
+    episode ended are used only as ``windows.after_episode`` allows.
+    """
+    long = melt_assessments(assessments)
+    ep = episodes[["patient_id", "episode_id", "start_date", "end_date", "ongoing_at_data_cut"]]
+    ep = ep.assign(status=episodes["status"], stop_reason=episodes["stop_reason"])
+    long = long.merge(ep, on="patient_id", how="left")
+    no_episode = long["episode_id"].isna()
+    long["analysis_day"] = (long["visit_date"] - long["start_date"]).dt.days.astype("Int64")
+    long["after_episode"] = (
+        (~long["ongoing_at_data_cut"].fillna(True).astype(bool))
+        & (long["visit_date"] > long["end_date"])
+    ).fillna(False)
+
+    log_parts: list[pd.DataFrame] = []
+    chosen_parts: list[pd.DataFrame] = []
+    log_parts.append(long[no_episode].assign(window=None, selected=False, reason="no DTT episode"))
+    on_episode = long[~no_episode].copy()
+    on_episode["analysis_day"] = on_episode["analysis_day"].astype(int)
+    attributable = _attributable(on_episode, windows.after_episode)
+    in_any_window = pd.Series(False, index=on_episode.index)
+
+    for window, kind in _window_table(windows):
+        inside = on_episode["analysis_day"].between(window.lower_day, window.upper_day)
+        if kind != "period":
+            in_any_window |= inside
+        candidates = on_episode[inside]
+        excluded = candidates[~attributable[inside]]
+        if len(excluded):
+            reason = (
+                "after the DTT episode ended ("
+                + excluded["status"].astype(str)
+                + " on "
+                + excluded["end_date"].dt.strftime("%Y-%m-%d")
+                + f"); not attributed (after_episode={windows.after_episode})"
+            )
+            log_parts.append(excluded.assign(window=window.name, selected=False, reason=reason))
+        usable = candidates[attributable[inside]]
+        for _, group in usable.groupby(["patient_id", "parameter"], sort=False):
+            best, why = _choose(group, window, kind)
+            others = group.drop(index=best)
+            log_parts.append(
+                group.loc[[best]].assign(window=window.name, selected=True, reason=why)
+            )
+            if len(others):
+                log_parts.append(
+                    others.assign(
+                        window=window.name,
+                        selected=False,
+                        reason=f"passed over: day {group.loc[best, 'analysis_day']} chosen ({why})",
+                    )
+                )
+            chosen_parts.append(
+                group.loc[[best]].assign(
+                    window=window.name,
+                    window_kind=kind,
+                    target_day=window.target_day,
+                    window_lower_day=window.lower_day,
+                    window_upper_day=window.upper_day,
+                )
+            )
+    outside = on_episode[~in_any_window]
+    log_parts.append(
+        outside.assign(
+            window=None, selected=False, reason="outside every baseline/timepoint window"
+        )
+    )
+
+    candidates = pd.concat([p for p in log_parts if len(p)], ignore_index=True)
+    candidates = candidates.reindex(columns=list(CANDIDATE_COLUMNS))
+    candidates = candidates.sort_values(
+        ["patient_id", "parameter", "visit_date", "window"], na_position="last", kind="stable"
+    ).reset_index(drop=True)
+    visits = _add_baseline(
+        pd.concat(chosen_parts, ignore_index=True) if chosen_parts else pd.DataFrame()
+    )
+    return AnalysisVisits(visits=visits, candidates=candidates)
+
+
+def _add_baseline(chosen: pd.DataFrame) -> pd.DataFrame:
+    if chosen.empty:
+        return pd.DataFrame(columns=list(VISIT_COLUMNS))
+    base = chosen[chosen["window_kind"] == "baseline"][
+        ["patient_id", "parameter", "value", "analysis_day", "source_row"]
+    ].rename(
+        columns={
+            "value": "baseline_value",
+            "analysis_day": "baseline_day",
+            "source_row": "baseline_source_row",
+        }
+    )
+    visits = chosen.merge(base, on=["patient_id", "parameter"], how="left")
+    visits["change"] = visits["value"] - visits["baseline_value"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = visits["change"] / visits["baseline_value"].abs() * 100
+    visits["percent_change"] = pct.where(visits["baseline_value"] != 0)
+    visits["dtype"] = "observed"
+    visits["analysis_day"] = visits["analysis_day"].astype(int)
+    visits["baseline_day"] = visits["baseline_day"].astype("Int64")
+    return visits.reindex(columns=list(VISIT_COLUMNS)).reset_index(drop=True)
+
+
+def derive_locf_records(
+    visits: pd.DataFrame,
+    episodes: pd.DataFrame,
+    windows: VisitWindows,
+    data_cut: dt.date,
+) -> pd.DataFrame:
+    """Add last-observation-carried-forward records (``dtype = 'LOCF'``) to ``visits``.
+
+    For a timepoint without a value, the latest earlier *follow-up* value (a previous
+    timepoint of the same parameter, never the baseline) is carried forward, but only to
+    timepoints whose window had opened by the data cut: a patient still on DTT who has not
+    reached a timepoint is not imputed.
+    """
+    timepoints = [w for w in windows.timepoints]
+    observed = visits[visits["window_kind"] == "timepoint"]
+    follow = (
+        pd.Timestamp(data_cut) - episodes.set_index("patient_id")["start_date"]
+    ).dt.days.to_dict()
+    extra = []
+    for (patient, _parameter), group in observed.groupby(["patient_id", "parameter"]):
+        have = set(group["window"])
+        for i, window in enumerate(timepoints):
+            if window.name in have or window.lower_day > follow.get(patient, -1):
+                continue
+            earlier = group[group["window"].isin([w.name for w in timepoints[:i]])]
+            if earlier.empty:
+                continue
+            last = earlier.sort_values("analysis_day").iloc[-1]
+            extra.append(
+                last.to_dict()
+                | {
+                    "window": window.name,
+                    "target_day": window.target_day,
+                    "window_lower_day": window.lower_day,
+                    "window_upper_day": window.upper_day,
+                    "dtype": "LOCF",
+                }
+            )
+    if not extra:
+        return visits
+    return pd.concat([visits, pd.DataFrame(extra)], ignore_index=True).reindex(
+        columns=list(VISIT_COLUMNS)
+    )
