@@ -47,3 +47,53 @@ def test_summary_prints_the_cohort_table():
     result = runner.invoke(app, ["summary", str(ROOT / "examples" / "paper_cohort")])
     assert result.exit_code == 0, result.stdout
     assert "22.78" in result.stdout
+
+
+def test_outcomes_command_writes_tables_and_prints_rates(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["outcomes", str(ROOT / "examples" / "paper_cohort"), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.stdout
+    assert "88.24" in result.stdout and "91.67" in result.stdout
+    for name in ("outcomes", "analysis_visits", "visit_candidates", "exclusions", "attrition"):
+        assert (out / f"{name}.csv").is_file() and (out / f"{name}.parquet").is_file()
+
+
+def test_outcomes_command_several_strategies_and_bad_options(tmp_path):
+    data = str(ROOT / "examples" / "paper_cohort")
+    result = runner.invoke(
+        app, ["outcomes", data, "--out", str(tmp_path), "--missing", "nri", "--missing", "locf"]
+    )
+    assert result.exit_code == 0, result.stdout
+    assert (tmp_path / "nri" / "outcomes.csv").is_file()
+    assert (tmp_path / "locf" / "outcomes.csv").is_file()
+    bad = runner.invoke(app, ["outcomes", data, "--out", str(tmp_path), "--missing", "worst"])
+    assert bad.exit_code == 2 and "as-observed" in bad.stdout
+    unknown = runner.invoke(app, ["outcomes", data, "--out", str(tmp_path), "--definitions", "x"])
+    assert unknown.exit_code == 2 and "unknown definition set" in unknown.stdout
+
+
+def test_outcomes_command_refuses_invalid_data(tmp_path):
+    result = runner.invoke(
+        app, ["outcomes", str(ROOT / "tests" / "data" / "broken"), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "--allow-rejected" in result.stdout
+
+
+def test_outcomes_on_partly_rejected_data_lists_the_rejected_patients(tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "outcomes",
+            str(ROOT / "tests" / "data" / "broken"),
+            "--out",
+            str(tmp_path),
+            "--allow-rejected",
+        ],
+    )
+    assert result.exit_code == 0, result.stdout
+    exclusions = (tmp_path / "exclusions.csv").read_text()
+    assert "validation" in exclusions and "no DTT episode" in exclusions

@@ -206,12 +206,16 @@ def derive_dtt_episodes(
     episodes = pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
     for column in ("start_date", "end_date"):
         episodes[column] = pd.to_datetime(episodes[column])
+    for column in ("is_index", "ongoing_at_data_cut", "stopped_for_failure", "added_drug_naive"):
+        episodes[column] = episodes[column].astype(bool)
+    for column in ("episode_number", "duration_days", "overlap_days"):
+        episodes[column] = episodes[column].astype("int64")
     return episodes
 
 
 def select_index_episodes(episodes: pd.DataFrame) -> pd.DataFrame:
     """The index (first) episode of each patient."""
-    return episodes[episodes["is_index"]].reset_index(drop=True)
+    return episodes.loc[episodes["is_index"].astype(bool)].reset_index(drop=True)
 
 
 def derive_concomitant_therapies(
