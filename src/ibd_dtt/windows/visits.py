@@ -125,21 +125,45 @@ def planned_deescalation(status: pd.Series, stop_reason: pd.Series) -> pd.Series
     return (status == "de-escalated") & (stop_reason.fillna("") == "remission_deescalation")
 
 
-def _choose(group: pd.DataFrame, window: VisitWindow, kind: str) -> tuple[int, str]:
-    """Index of the chosen row and why, for one patient x parameter x window."""
+def _select(usable: pd.DataFrame, window: VisitWindow, kind: str) -> pd.DataFrame:
+    """Rank candidates per patient x parameter; adds ``_rank`` (0 = chosen) and ``reason``.
+
+    Timepoints: closest to the target day, ties to the earlier visit. Baseline and periods:
+    the last value in the window.
+    """
+    keys = ["patient_id", "parameter"]
+    usable = usable.copy()
     if kind == "timepoint":
-        distance = (group["analysis_day"] - window.target_day).abs()
-        order = group.assign(_d=distance).sort_values(["_d", "analysis_day"])
-        best = order.index[0]
-        ties = order[order["_d"] == order.loc[best, "_d"]]
-        why = f"closest to target day {window.target_day} ({int(order.loc[best, '_d'])} days)"
-        if len(ties) > 1:
-            why += f"; tie with day(s) {', '.join(str(d) for d in ties['analysis_day'][1:])} "
-            why += "resolved to the earlier"
-        return best, why
-    best = group["analysis_day"].idxmax()
-    what = "last value in the baseline window" if kind == "baseline" else "last value in period"
-    return best, what
+        usable["_distance"] = (usable["analysis_day"] - window.target_day).abs()
+        usable = usable.sort_values([*keys, "_distance", "analysis_day"], kind="stable")
+    else:
+        usable["_distance"] = 0
+        usable = usable.sort_values([*keys, "analysis_day"], ascending=[True, True, False])
+    usable["_rank"] = usable.groupby(keys, sort=False).cumcount()
+    chosen = usable[usable["_rank"] == 0][[*keys, "analysis_day", "_distance"]].rename(
+        columns={"analysis_day": "_chosen_day", "_distance": "_chosen_distance"}
+    )
+    usable = usable.merge(chosen, on=keys, how="left")
+    if kind == "timepoint":
+        why = (
+            f"closest to target day {window.target_day} ("
+            + usable["_chosen_distance"].astype(str)
+            + " days)"
+        )
+        tied = usable.groupby(keys)["_distance"].transform(lambda d: int((d == d.min()).sum()) > 1)
+        why = why.where(
+            ~tied, why + "; tie between equally distant visits, resolved to the earlier"
+        )
+    else:
+        why = pd.Series(
+            "last value in the baseline window" if kind == "baseline" else "last value in period",
+            index=usable.index,
+        )
+    usable["reason"] = why.where(
+        usable["_rank"] == 0,
+        "passed over: day " + usable["_chosen_day"].astype(str) + " chosen (" + why + ")",
+    )
+    return usable.drop(columns=["_distance", "_chosen_day", "_chosen_distance"])
 
 
 def _window_table(windows: VisitWindows) -> list[tuple[VisitWindow, str]]:
@@ -197,29 +221,21 @@ def derive_analysis_visits(
             )
             log_parts.append(excluded.assign(window=window.name, selected=False, reason=reason))
         usable = candidates[attributable[inside]]
-        for _, group in usable.groupby(["patient_id", "parameter"], sort=False):
-            best, why = _choose(group, window, kind)
-            others = group.drop(index=best)
-            log_parts.append(
-                group.loc[[best]].assign(window=window.name, selected=True, reason=why)
+        if usable.empty:
+            continue
+        ranked = _select(usable, window, kind).assign(window=window.name)
+        ranked["selected"] = ranked["_rank"] == 0
+        log_parts.append(ranked.drop(columns=["_rank"]))
+        chosen_parts.append(
+            ranked[ranked["selected"]]
+            .drop(columns=["_rank", "reason", "selected"])
+            .assign(
+                window_kind=kind,
+                target_day=window.target_day,
+                window_lower_day=window.lower_day,
+                window_upper_day=window.upper_day,
             )
-            if len(others):
-                log_parts.append(
-                    others.assign(
-                        window=window.name,
-                        selected=False,
-                        reason=f"passed over: day {group.loc[best, 'analysis_day']} chosen ({why})",
-                    )
-                )
-            chosen_parts.append(
-                group.loc[[best]].assign(
-                    window=window.name,
-                    window_kind=kind,
-                    target_day=window.target_day,
-                    window_lower_day=window.lower_day,
-                    window_upper_day=window.upper_day,
-                )
-            )
+        )
     outside = on_episode[~in_any_window]
     log_parts.append(
         outside.assign(
