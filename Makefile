@@ -14,11 +14,12 @@ $(STAMP): pyproject.toml
 
 EXAMPLE := examples/paper_cohort
 
-## demo: create .venv, install, validate and score the bundled (synthetic) example cohort
+## demo: create .venv, install, validate, score and derive outcomes on the (synthetic) example
 demo: $(STAMP)
 	$(BIN)/ibd-dtt summary $(EXAMPLE)
+	$(BIN)/ibd-dtt outcomes $(EXAMPLE) --definitions paper --out out/demo
 	@echo
-	@echo "Validated and scored $(EXAMPLE) (synthetic data). Try: $(BIN)/ibd-dtt validate --help"
+	@echo "Example cohort (synthetic data) analysed; tables in out/demo/. Docs: docs/outcomes.md"
 
 ## test: create .venv, install, and run the test suite
 test: $(STAMP)
