@@ -16,20 +16,15 @@ import datetime as dt
 import io
 from pathlib import Path
 
+from ibd_dtt.contract.codes import SES_CD_SEGMENTS, SES_CD_VARIABLES
+from ibd_dtt.contract.tables import HBI_COMPLICATIONS
+
 OUT = Path(__file__).resolve().parents[1] / "examples" / "paper_cohort"
 DATA_CUT = dt.date(2024, 1, 31)
-SEGMENTS = ("ileum", "right_colon", "transverse_colon", "left_colon", "rectum")
-VARIABLES = ("ulcer_size", "ulcerated_surface", "affected_surface", "narrowing")
-COMPLICATIONS = (
-    "arthralgia",
-    "uveitis",
-    "erythema_nodosum",
-    "aphthous_ulcers",
-    "pyoderma_gangrenosum",
-    "anal_fissure",
-    "new_fistula",
-    "abscess",
-)
+# The contract's own names, so the example cannot drift from it.
+SEGMENTS = SES_CD_SEGMENTS
+VARIABLES = SES_CD_VARIABLES
+COMPLICATIONS = HBI_COMPLICATIONS
 # Center C reports CRP in mg/dL and albumin in g/dL (converted on reading: x10).
 CENTER_UNITS = {
     "Center A": ("mg/L", "g/L"),

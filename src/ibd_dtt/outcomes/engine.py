@@ -51,17 +51,18 @@ def _records(visits: pd.DataFrame) -> dict[tuple[str, str], dict[str, Record]]:
 
 
 def _explain_missing(
-    result: OutcomeValue, window: VisitWindow, episode: pd.Series, follow_days: int, policy: str
+    result: OutcomeValue,
+    window: VisitWindow,
+    episode: pd.Series,
+    follow_days: int,
+    windows: VisitWindows,
 ) -> str | None:
     if result.missing != "follow_up":
         return result.reason
     if window.lower_day > follow_days:
         return f"{result.reason}: data cut at day {follow_days}, before the window opens"
     end_day = int(episode["duration_days"])
-    planned = (
-        episode["status"] == "de-escalated" and episode["stop_reason"] == "remission_deescalation"
-    )
-    not_attributed = policy == "exclude" or (policy == "include_after_deescalation" and not planned)
+    not_attributed = not windows.attributes_after_episode(episode["status"], episode["stop_reason"])
     if not episode["ongoing_at_data_cut"] and end_day < window.lower_day and not_attributed:
         return (
             f"{result.reason}: DTT ended on day {end_day} ({episode['status']}, "
@@ -143,7 +144,7 @@ def evaluate_outcomes(
                 imputed = any(
                     isinstance(v, dict) and v.get("dtype") == "LOCF" for v in result.inputs.values()
                 )
-                reason = _explain_missing(result, window, ep, follow_days, windows.after_episode)
+                reason = _explain_missing(result, window, ep, follow_days, windows)
                 if strategy == "nri" and outcome.nri:
                     imputation = _nri(result, window, ep, follow_days)
                     if imputation is not None:

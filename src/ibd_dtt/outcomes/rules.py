@@ -97,6 +97,16 @@ def _missing(parameter: str, base: Record | None, follow: Record | None, window:
     return None
 
 
+def _baseline_below(
+    parameter: str, base: Record, min_drop: float, inputs: dict[str, Any]
+) -> OutcomeValue | None:
+    """Not evaluable: a baseline below ``min_drop`` cannot show that drop (e.g. MES 0)."""
+    if exact(base.value) >= exact(min_drop):
+        return None
+    reason = f"baseline {parameter} {base.value} < {min_drop}"
+    return OutcomeValue(None, "not evaluable", inputs, reason, "baseline")
+
+
 def _meets_percent(drop: Fraction, base: Fraction, percent: float, strict: bool) -> bool:
     """``100 * drop >= percent * base`` (or ``>``), exactly."""
     lhs, rhs = 100 * drop, exact(percent) * base
@@ -125,15 +135,9 @@ def mayo_response(
     if (miss := _missing(parameter, base, follow, ctx.window)) is not None:
         return miss
     inputs = {f"{parameter}_baseline": base.audit(), f"{parameter}_follow_up": follow.audit()}
+    if (low := _baseline_below(parameter, base, min_drop, inputs)) is not None:
+        return low
     b, f = exact(base.value), exact(follow.value)
-    if b < min_drop:
-        return OutcomeValue(
-            None,
-            "not evaluable",
-            inputs,
-            f"baseline {parameter} {base.value} < {min_drop}",
-            "baseline",
-        )
     drop_ok = b - f >= min_drop
     pct_ok = _meets_percent(b - f, b, min_percent, percent_strict)
     branch = (
@@ -187,15 +191,9 @@ def absolute_drop(ctx: RuleContext, parameter: str, min_drop: float = 1) -> Outc
     if (miss := _missing(parameter, base, follow, ctx.window)) is not None:
         return miss
     inputs = {f"{parameter}_baseline": base.audit(), f"{parameter}_follow_up": follow.audit()}
+    if (low := _baseline_below(parameter, base, min_drop, inputs)) is not None:
+        return low
     b, f = exact(base.value), exact(follow.value)
-    if b < exact(min_drop):
-        return OutcomeValue(
-            None,
-            "not evaluable",
-            inputs,
-            f"baseline {parameter} {base.value} < {min_drop}",
-            "baseline",
-        )
     return OutcomeValue(b - f >= exact(min_drop), f"drop {_plain(float(b - f))}", inputs)
 
 

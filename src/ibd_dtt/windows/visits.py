@@ -111,18 +111,15 @@ def melt_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _attributable(long: pd.DataFrame, policy: str) -> pd.Series:
-    if policy == "include":
-        return pd.Series(True, index=long.index)
-    allowed = ~long["after_episode"]
-    if policy == "include_after_deescalation":
-        allowed |= planned_deescalation(long["status"], long["stop_reason"])
-    return allowed
-
-
-def planned_deescalation(status: pd.Series, stop_reason: pd.Series) -> pd.Series:
-    """De-escalated to one of the DTT agents because of remission (not after a failure)."""
-    return (status == "de-escalated") & (stop_reason.fillna("") == "remission_deescalation")
+def _attributable(long: pd.DataFrame, windows: VisitWindows) -> pd.Series:
+    """Values during the episode, plus those after it where the window set allows."""
+    per_episode = {
+        episode: windows.attributes_after_episode(status, reason)
+        for episode, status, reason in long[["episode_id", "status", "stop_reason"]]
+        .drop_duplicates("episode_id")
+        .itertuples(index=False)
+    }
+    return ~long["after_episode"] | long["episode_id"].map(per_episode).astype(bool)
 
 
 def _select(usable: pd.DataFrame, window: VisitWindow, kind: str) -> pd.DataFrame:
@@ -202,7 +199,7 @@ def derive_analysis_visits(
     log_parts.append(long[no_episode].assign(window=None, selected=False, reason="no DTT episode"))
     on_episode = long[~no_episode].copy()
     on_episode["analysis_day"] = on_episode["analysis_day"].astype(int)
-    attributable = _attributable(on_episode, windows.after_episode)
+    attributable = _attributable(on_episode, windows)
     in_any_window = pd.Series(False, index=on_episode.index)
 
     for window, kind in _window_table(windows):

@@ -69,6 +69,19 @@ class VisitWindows(BaseModel):
             raise ValueError("every timepoint needs a target_day")
         return self
 
+    def attributes_after_episode(self, status: object, stop_reason: object) -> bool:
+        """Whether values measured after an ended episode with this status count for DTT.
+
+        ``include_after_deescalation`` admits only a planned de-escalation for remission to
+        one of the DTT agents, never a stop after failure.
+        """
+        if self.after_episode == "include":
+            return True
+        planned = status == "de-escalated" and (
+            isinstance(stop_reason, str) and stop_reason == "remission_deescalation"
+        )
+        return self.after_episode == "include_after_deescalation" and planned
+
     def follow_up(self) -> tuple[VisitWindow, ...]:
         return (*self.timepoints, *self.periods)
 
