@@ -1,0 +1,219 @@
+"""Group comparisons, each recording which test was used and why.
+
+- Categorical: Pearson's chi-square when Cochran's rule holds, otherwise Fisher's exact test
+  on any R x C table (Freeman-Halton). Cochran (1954): no expected count below 1 and at most
+  20 % of cells below 5; for a 2 x 2 table every expected count must be at least 5. Expected
+  counts come from ``scipy.stats.contingency.expected_freq``. Chi-square is computed without
+  Yates' correction (gtsummary's convention): a table small enough for the correction to
+  matter goes to Fisher's test anyway.
+- Fisher on R x C: SciPy's default for tables other than 2 x 2 is Monte Carlo (random). We
+  enumerate every table with the observed margins and add the probabilities
+  (``scipy.stats.random_table(...).pmf`` terms) of those no more probable than the observed
+  one, with R's relative tolerance of 1e-7 - deterministic and exact. Above
+  ``FISHER_EXACT_MAX_TABLES`` tables we fall back to SciPy's Monte Carlo method with a fixed
+  seed and say so.
+- Continuous: Mann-Whitney U (2 groups) or Kruskal-Wallis (> 2 groups), SciPy.
+- Paired before/after: Wilcoxon signed-rank, SciPy (zero differences dropped, Wilcox's method).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.special import gammaln
+
+FISHER_EXACT_MAX_TABLES = 2_000_000
+MONTE_CARLO_RESAMPLES = 200_000
+MONTE_CARLO_SEED = 20250101
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A p-value with the test that produced it and the reason that test was chosen."""
+
+    __test__ = False  # not a pytest test class
+
+    test: str
+    pvalue: float | None
+    statistic: float | None = None
+    reason: str = ""
+    details: dict = field(default_factory=dict)
+
+
+def cochran_rule(expected: np.ndarray) -> tuple[bool, str]:
+    """Whether chi-square is acceptable for a table with these expected counts, and why."""
+    expected = np.asarray(expected, dtype=float)
+    below5 = int((expected < 5).sum())
+    share = below5 / expected.size
+    smallest = float(expected.min())
+    if expected.shape == (2, 2):
+        ok = below5 == 0
+        why = f"2x2 table, smallest expected count {smallest:.2f}" + (" >= 5" if ok else " < 5")
+        return ok, why
+    ok = smallest >= 1 and share <= 0.20
+    why = (
+        f"{expected.shape[0]}x{expected.shape[1]} table, smallest expected count "
+        f"{smallest:.2f}, {below5}/{expected.size} cells ({share:.0%}) below 5"
+    )
+    return ok, why
+
+
+def _compositions(total: int, caps: np.ndarray):
+    """Every vector of non-negative integers bounded by ``caps`` that sums to ``total``."""
+    if len(caps) == 1:
+        if total <= caps[0]:
+            yield (total,)
+        return
+    rest = int(caps[1:].sum())
+    for first in range(max(0, total - rest), min(int(caps[0]), total) + 1):
+        for tail in _compositions(total - first, caps[1:]):
+            yield (first, *tail)
+
+
+def _tables(row_sums: np.ndarray, col_sums: np.ndarray):
+    if len(row_sums) == 1:
+        yield (tuple(col_sums),)
+        return
+    for first in _compositions(int(row_sums[0]), col_sums):
+        for rest in _tables(row_sums[1:], col_sums - np.array(first)):
+            yield (first, *rest)
+
+
+def _count_tables_upper_bound(row_sums: np.ndarray, col_sums: np.ndarray) -> float:
+    """A cheap upper bound on the number of tables with these margins."""
+    bound = 1.0
+    for r in row_sums[:-1]:
+        bound *= float(np.prod(np.minimum(col_sums, r) + 1))
+    return bound
+
+
+def fisher_exact_rxc(table) -> TestResult:
+    """Fisher's exact test (Freeman-Halton) for any R x C table, deterministic.
+
+    >>> round(fisher_exact_rxc([[3, 1], [1, 3]]).pvalue, 4)   # = scipy 2x2 two-sided
+    0.4857
+    """
+    observed = np.asarray(table, dtype=np.int64)
+    observed = observed[observed.sum(axis=1) > 0][:, observed.sum(axis=0) > 0]
+    if observed.ndim != 2 or min(observed.shape) < 2:
+        return TestResult("Fisher's exact test", 1.0, None, "only one row or column has data")
+    rows, cols = observed.sum(axis=1), observed.sum(axis=0)
+    n = int(observed.sum())
+    const = gammaln(rows + 1).sum() + gammaln(cols + 1).sum() - gammaln(n + 1)
+
+    def log_pmf(cells: np.ndarray) -> np.ndarray:
+        return const - gammaln(cells + 1).reshape(len(cells), -1).sum(axis=1)
+
+    observed_log = float(log_pmf(observed.reshape(1, -1))[0])
+    if _count_tables_upper_bound(rows, cols) <= FISHER_EXACT_MAX_TABLES:
+        tables = np.array(
+            [list(itertools.chain.from_iterable(t)) for t in _tables(rows, cols)], dtype=float
+        )
+        logs = log_pmf(tables)
+        keep = logs <= observed_log + np.log1p(1e-7)  # R's fisher.test tolerance
+        pvalue = float(min(1.0, np.exp(logs[keep]).sum()))
+        return TestResult(
+            "Fisher's exact test",
+            pvalue,
+            None,
+            details={"method": "exact enumeration", "tables": len(tables)},
+        )
+    method = stats.MonteCarloMethod(n_resamples=MONTE_CARLO_RESAMPLES, rng=MONTE_CARLO_SEED)
+    result = stats.fisher_exact(observed, method=method)
+    return TestResult(
+        "Fisher's exact test (Monte Carlo)",
+        float(result.pvalue),
+        None,
+        details={
+            "method": "Monte Carlo",
+            "resamples": MONTE_CARLO_RESAMPLES,
+            "seed": MONTE_CARLO_SEED,
+        },
+    )
+
+
+def compare_categorical(table) -> TestResult:
+    """Chi-square or Fisher's exact test for a contingency table, chosen by Cochran's rule.
+
+    ``table`` is an array-like of counts (rows x columns) or a DataFrame crosstab. Rows and
+    columns with no observations are dropped first.
+
+    >>> r = compare_categorical([[2, 8], [9, 1]])
+    >>> r.test, round(r.pvalue, 4)
+    ("Fisher's exact test", 0.0055)
+    """
+    observed = np.asarray(
+        table.to_numpy() if isinstance(table, pd.DataFrame) else table, dtype=np.int64
+    )
+    observed = observed[observed.sum(axis=1) > 0][:, observed.sum(axis=0) > 0]
+    if observed.ndim != 2 or min(observed.shape) < 2:
+        return TestResult("none", None, None, "fewer than two groups or levels with data")
+    expected = stats.contingency.expected_freq(observed)
+    ok, why = cochran_rule(expected)
+    if ok:
+        chi2 = stats.chi2_contingency(observed, correction=False)
+        return TestResult(
+            "Pearson's chi-square test",
+            float(chi2.pvalue),
+            float(chi2.statistic),
+            f"Cochran's rule met ({why})",
+            {"dof": int(chi2.dof), "yates": False},
+        )
+    fisher = fisher_exact_rxc(observed)
+    return TestResult(
+        fisher.test, fisher.pvalue, None, f"Cochran's rule not met ({why})", fisher.details
+    )
+
+
+def compare_continuous(values, groups) -> TestResult:
+    """Mann-Whitney U (two groups) or Kruskal-Wallis (more), over the non-missing values."""
+    frame = pd.DataFrame({"value": pd.Series(values, dtype="float"), "group": list(groups)})
+    frame = frame.dropna()
+    samples = [g["value"].to_numpy() for _, g in frame.groupby("group", sort=True)]
+    samples = [s for s in samples if len(s)]
+    if len(samples) < 2:
+        return TestResult("none", None, None, "fewer than two groups with values")
+    if len(samples) == 2:
+        result = stats.mannwhitneyu(samples[0], samples[1], alternative="two-sided")
+        return TestResult(
+            "Mann-Whitney U test",
+            float(result.pvalue),
+            float(result.statistic),
+            "two groups, distribution-free comparison of a continuous variable",
+        )
+    result = stats.kruskal(*samples)
+    return TestResult(
+        "Kruskal-Wallis test",
+        float(result.pvalue),
+        float(result.statistic),
+        f"{len(samples)} groups, distribution-free comparison of a continuous variable",
+    )
+
+
+def compare_paired(before, after) -> TestResult:
+    """Wilcoxon signed-rank test on complete before/after pairs."""
+    frame = pd.DataFrame(
+        {"before": pd.Series(before, dtype="float"), "after": pd.Series(after, dtype="float")}
+    ).dropna()
+    differences = frame["after"] - frame["before"]
+    if len(frame) < 2 or (differences != 0).sum() == 0:
+        return TestResult(
+            "none",
+            None,
+            None,
+            f"{len(frame)} complete pair(s), no non-zero differences"
+            if len(frame)
+            else "no complete pairs",
+        )
+    result = stats.wilcoxon(frame["before"], frame["after"])
+    return TestResult(
+        "Wilcoxon signed-rank test",
+        float(result.pvalue),
+        float(result.statistic),
+        f"paired values, {len(frame)} complete pairs",
+        {"pairs": len(frame)},
+    )
