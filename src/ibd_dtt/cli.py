@@ -214,6 +214,111 @@ def outcomes_command(
 
 
 _AFTER_EPISODE = ("exclude", "include_after_deescalation", "include")
+_CI_METHODS = ("clopper-pearson", "wilson")
+
+
+@app.command("report")
+def report_command(
+    data: DataArg,
+    out: Annotated[Path, typer.Option(help="Folder to write the report and its files to.")],
+    config: ConfigOpt = None,
+    definitions: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Definition set (repeatable; the first is the primary analysis, the others "
+            "are sensitivity analyses shown beside it): paper, stride2, simple, or a YAML file."
+        ),
+    ] = None,
+    missing: Annotated[
+        list[str] | None,
+        typer.Option(help="Missing-data strategy (repeatable): as-observed, nri, locf."),
+    ] = None,
+    windows: Annotated[
+        Path | None, typer.Option(help="Visit-window YAML instead of the paper's windows.")
+    ] = None,
+    after_episode: Annotated[
+        str | None,
+        typer.Option(help="Override: exclude, include_after_deescalation or include."),
+    ] = None,
+    ci: Annotated[
+        str, typer.Option(help="Confidence interval for proportions: clopper-pearson, wilson.")
+    ] = "clopper-pearson",
+    min_cell_count: Annotated[
+        int,
+        typer.Option(
+            help="> 0: aggregate export for sharing - suppress counts below this and leave "
+            "out patient-level listings, figures and datasets."
+        ),
+    ] = 0,
+    allow_rejected: Annotated[
+        bool,
+        typer.Option(help="Analyse the accepted rows even if some rows were rejected."),
+    ] = False,
+) -> None:
+    """Full analysis and publication report: Tables 1-4, response, labs, safety,
+    persistence, figures; HTML, Excel, Word, CSV and Parquet."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from ibd_dtt.report import build_report, render_figures, write_report
+
+    definition_sets = definitions or ["paper"]
+    strategies = missing or ["as-observed"]
+    problems = []
+    if [s for s in strategies if s not in STRATEGIES]:
+        problems.append(f"--missing must be one of {', '.join(STRATEGIES)}")
+    if after_episode and after_episode not in _AFTER_EPISODE:
+        problems.append(f"--after-episode must be one of {', '.join(_AFTER_EPISODE)}")
+    if ci not in _CI_METHODS:
+        problems.append(f"--ci must be one of {', '.join(_CI_METHODS)}")
+    if min_cell_count < 0:
+        problems.append("--min-cell-count must be 0 (off) or a positive count")
+    if problems:
+        for problem in problems:
+            console.print(f"[bold red]error[/]: {problem}")
+        raise typer.Exit(EXIT_UNUSABLE)
+    result = _load(data, config)
+    _print_problems(result, show_warnings=False)
+    _print_verdict(result)
+    if not result.is_valid and not allow_rejected:
+        console.print("Fix the errors above, or pass --allow-rejected to analyse the rest.")
+        raise typer.Exit(EXIT_INVALID)
+    scored = score_registry(result)
+    combos = [(d, s) for d in definition_sets for s in strategies]
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console, transient=False) as progress:
+            analyses = []
+            for d, s in combos:
+                task = progress.add_task(f"outcomes: {d} / {s}", total=1)
+                analyses.append(analyse_registry(scored, d, s, windows, after_episode))
+                progress.update(task, completed=1)
+            task = progress.add_task("statistics and tables", total=1)
+            report = build_report(scored, analyses, ci)
+            progress.update(task, completed=1)
+            task = progress.add_task("figures", total=1)
+            figures = render_figures(report)
+            progress.update(task, completed=1)
+            task = progress.add_task("HTML, Excel, Word, CSV, Parquet", total=1)
+            files = write_report(
+                report, out, source=data, min_cell_count=min_cell_count, figures=figures
+            )
+            progress.update(task, completed=1)
+    except IbdDttError as exc:
+        console.print(f"[bold red]error[/]: {exc}")
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    from ibd_dtt.report.narrative import headline_cards
+
+    table = Table(
+        title="Headline results (primary analysis)", title_justify="left", header_style="bold"
+    )
+    table.add_column("measure")
+    table.add_column("result", justify="right")
+    for card in headline_cards(report, min_cell_count):
+        table.add_row(card["label"], card["value"])
+    console.print(table)
+    console.print(f"report: {files['html']}")
+    console.print(f"tables: {files['xlsx']}, {files['docx']}, {files['tables']}/")
+    console.print(f"figures: {files['figures']}/")
 
 
 @app.command("version")

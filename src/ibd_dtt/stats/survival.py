@@ -9,6 +9,7 @@ groups). lifelines is not used: its current release pins pandas < 3.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -66,9 +67,15 @@ def kaplan_meier(
     if e.any():
         data = stats.CensoredData(uncensored=t[e], right=t[~e])
         sf = stats.ecdf(data).sf
-        ci = sf.confidence_interval(confidence, method="log-log")
+        with warnings.catch_warnings():
+            # log-log is undefined where S = 1 (before the first event); the interval is
+            # degenerate there and we report [1, 1], as lifelines does.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ci = sf.confidence_interval(confidence, method="log-log")
         survival = sf.evaluate(distinct)
         low, high = ci.low.evaluate(distinct), ci.high.evaluate(distinct)
+        low = np.where(np.isnan(low) & (survival == 1.0), 1.0, low)
+        high = np.where(np.isnan(high) & (survival == 1.0), 1.0, high)
     curve = pd.DataFrame(
         {
             "time": np.concatenate([[0.0], distinct]),

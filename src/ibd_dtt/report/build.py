@@ -1,0 +1,174 @@
+"""Assemble the report: every table, the headline numbers and the analysis datasets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ibd_dtt.episodes import select_index_episodes
+from ibd_dtt.report.baseline import table_baseline_characteristics, table_clinical_baseline
+from ibd_dtt.report.cohort import Cohort, build_cohort
+from ibd_dtt.report.followup import (
+    MAIN_OUTCOMES,
+    table_lab_changes,
+    table_response,
+    tables_patient_listings,
+)
+from ibd_dtt.report.model import ReportTable
+from ibd_dtt.report.safety import (
+    table_drugs_and_regimens,
+    table_persistence,
+    table_safety,
+    table_steroid_withdrawal,
+)
+from ibd_dtt.stats import proportion_ci
+
+
+@dataclass
+class Report:
+    """The computed report: tables (numbers + text), headline figures and provenance."""
+
+    cohort: Cohort
+    tables: dict[str, ReportTable]
+    headline: pd.DataFrame
+    analyses: list  # AnalysisResult, primary first
+    scored: object  # ScoredRegistry
+    ci_method: str
+    provenance: dict = field(default_factory=dict)
+
+    @property
+    def primary(self):
+        return self.analyses[0]
+
+
+def summarise_headline(primary, cohort: Cohort, ci_method: str) -> pd.DataFrame:
+    """The figures the paper's abstract reports, computed from the primary analysis."""
+    s = primary.summary[primary.summary["group"] == "all"]
+    rows = []
+    for outcome, timepoint in (
+        ("clinical_response", "month_3"),
+        ("clinical_response", "month_6"),
+        ("clinical_response", "month_9"),
+        ("clinical_response", "month_12"),
+        ("endoscopic_response", "by_month_9"),
+        ("steroid_withdrawal", "month_3"),
+    ):
+        cell = s[(s["outcome"] == outcome) & (s["timepoint"] == timepoint)]
+        if cell.empty or int(cell["evaluable"].iloc[0]) == 0:
+            continue
+        prop = proportion_ci(
+            int(cell["responders"].iloc[0]), int(cell["evaluable"].iloc[0]), ci_method
+        )
+        rows.append(
+            {
+                "measure": outcome,
+                "timepoint": timepoint,
+                "n": prop.n,
+                "total": prop.total,
+                "percent": prop.percent,
+                "ci_low": prop.ci_low,
+                "ci_high": prop.ci_high,
+            }
+        )
+    ae = cohort.adverse_events[cohort.adverse_events["during_dtt"]]
+    prop = proportion_ci(int(ae["patient_id"].nunique()), len(cohort.patients), ci_method)
+    rows.append(
+        {
+            "measure": "adverse_event_patients",
+            "timepoint": "during_dtt",
+            "n": prop.n,
+            "total": prop.total,
+            "percent": prop.percent,
+            "ci_low": prop.ci_low,
+            "ci_high": prop.ci_high,
+        }
+    )
+    female = proportion_ci(int((cohort.patients["sex"] == "F").sum()), len(cohort.patients))
+    rows.append(
+        {
+            "measure": "female",
+            "timepoint": "baseline",
+            "n": female.n,
+            "total": female.total,
+            "percent": female.percent,
+            "ci_low": female.ci_low,
+            "ci_high": female.ci_high,
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def build_report(scored, analyses: list, ci_method: str = "clopper-pearson") -> Report:
+    """Compute every table of the report from a scored registry and one or more analyses
+    (the first is the primary analysis; the others are sensitivity analyses shown beside it
+    in the response tables)."""
+    if not analyses:
+        raise ValueError("`analyses` needs at least the primary analysis")
+    primary = analyses[0]
+    config = scored.validation.config
+    cohort = build_cohort(
+        scored.patients,
+        scored.therapies,
+        scored.adverse_events,
+        select_index_episodes(primary.episodes),
+        primary.screening,
+        config.data_cut_date,
+    )
+    labels = {d.id: d.label for a in analyses for d in a.definitions.outcomes}
+    summaries = [a.summary for a in analyses]
+    secondary = tuple(
+        dict.fromkeys(
+            d.id
+            for a in analyses
+            for d in a.definitions.outcomes
+            if d.id not in MAIN_OUTCOMES and d.id != "steroid_withdrawal"
+        )
+    )
+    maintained, discontinued = tables_patient_listings(
+        cohort, primary.outcomes, primary.visits, primary.concomitant
+    )
+    tables = [
+        table_baseline_characteristics(cohort),
+        table_clinical_baseline(cohort, primary.visits, primary.concomitant),
+        maintained,
+        discontinued,
+        table_response(summaries, labels, ci_method),
+        table_response(
+            summaries,
+            labels,
+            ci_method,
+            outcomes=secondary,
+            key="secondary_outcomes",
+            title="Remission and other outcomes",
+        ),
+        table_lab_changes(cohort, primary.visits),
+        table_steroid_withdrawal(cohort, primary.concomitant, primary.summary),
+        table_drugs_and_regimens(cohort),
+        table_persistence(cohort),
+        table_safety(cohort),
+    ]
+    attrition = primary.attrition
+    tables.append(
+        ReportTable(
+            "attrition",
+            "Patient flow (STROBE)",
+            attrition,
+            attrition.rename(
+                columns={
+                    "step": "Step",
+                    "patients": "Patients leaving / remaining",
+                    "meeting_criterion": "Meeting the criterion",
+                }
+            ),
+            ("Each patient leaves at the first step that removes them.",),
+        )
+    )
+    return Report(
+        cohort,
+        {t.key: t for t in tables},
+        summarise_headline(primary, cohort, ci_method),
+        list(analyses),
+        scored,
+        ci_method,
+    )

@@ -1,0 +1,488 @@
+"""Publication figures (matplotlib, Agg backend): PNG at 300 dpi plus SVG.
+
+Each ``plot_*`` function takes computed tables (never raw files) and returns a Figure;
+``render_figures`` draws them all and ``save_figure`` writes both formats with fixed metadata
+so that two runs give identical files.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import FancyBboxPatch, PathPatch
+from matplotlib.path import Path as MplPath
+
+from ibd_dtt.episodes.episodes import DAYS_PER_MONTH
+from ibd_dtt.stats import kaplan_meier
+
+DPI = 300
+COLORS = {"all": "#333333", "UC": "#1f77b4", "CD": "#d62728", "IBDU": "#2ca02c"}
+STATUS_COLORS = {
+    "maintained": "#2ca02c",
+    "de-escalated": "#1f77b4",
+    "switched": "#ff7f0e",
+    "stopped": "#7f7f7f",
+}
+TIMEPOINT_MONTHS = {"month_3": 3, "month_6": 6, "month_9": 9, "month_12": 12}
+plt.rcParams.update(
+    {
+        "svg.hashsalt": "ibd-dtt",  # stable element ids in SVG output
+        "font.size": 8,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "savefig.bbox": "tight",
+    }
+)
+
+
+@dataclass(frozen=True)
+class FigureFiles:
+    name: str
+    title: str
+    png: bytes
+    svg: bytes
+
+
+def save_figure(fig, name: str, title: str) -> FigureFiles:
+    """PNG (300 dpi) and SVG bytes with no timestamps, then close the figure."""
+    png, svg = io.BytesIO(), io.BytesIO()
+    fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None})
+    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return FigureFiles(name, title, png.getvalue(), svg.getvalue())
+
+
+def plot_response_rates(rates: pd.DataFrame, outcome_labels: dict[str, str]):
+    """Response rate (%) with 95 % CI per timepoint, one panel per outcome, by group."""
+    outcomes = [
+        o for o in ("clinical_response", "endoscopic_response") if o in set(rates["outcome"])
+    ]
+    fig, axes = plt.subplots(1, max(len(outcomes), 1), figsize=(7.0, 3.0), squeeze=False)
+    for ax, outcome in zip(axes[0], outcomes, strict=False):
+        part = rates[(rates["outcome"] == outcome) & (rates["evaluable"] > 0)]
+        timepoints = [
+            t
+            for t in ("month_3", "month_6", "month_9", "month_12", "by_month_9")
+            if t in set(part["timepoint"])
+        ]
+        groups = [g for g in ("all", "UC", "CD", "IBDU") if g in set(part["group"])]
+        width = 0.8 / max(len(groups), 1)
+        for i, group in enumerate(groups):
+            sub = part[part["group"] == group].set_index("timepoint").reindex(timepoints)
+            x = np.arange(len(timepoints)) + (i - (len(groups) - 1) / 2) * width
+            pct = sub["percent"].to_numpy(dtype=float)
+            low = pct - 100 * sub["ci_low"].to_numpy(dtype=float)
+            high = 100 * sub["ci_high"].to_numpy(dtype=float) - pct
+            ax.bar(
+                x,
+                pct,
+                width,
+                color=COLORS.get(group, "#999999"),
+                alpha=0.85,
+                label="Overall" if group == "all" else group,
+            )
+            ax.errorbar(
+                x, pct, yerr=[low, high], fmt="none", ecolor="black", capsize=2, linewidth=0.7
+            )
+            for xi, r in zip(x, sub.itertuples(), strict=True):
+                if not pd.isna(r.evaluable):
+                    ax.text(
+                        xi,
+                        2,
+                        f"{int(r.responders)}/{int(r.evaluable)}",
+                        ha="center",
+                        va="bottom",
+                        fontsize=5.5,
+                        rotation=90,
+                        color="white",
+                    )
+        ax.set_xticks(np.arange(len(timepoints)))
+        ax.set_xticklabels(
+            [t.replace("month_", "").replace("by_", "≤ ") + " mo" for t in timepoints]
+        )
+        ax.set_ylim(0, 105)
+        ax.set_ylabel("Patients responding, % (95 % CI)")
+        ax.set_title(outcome_labels.get(outcome, outcome), fontsize=9)
+    axes[0][0].legend(frameon=False, fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=4)
+    return fig
+
+
+def plot_swimmer(patients: pd.DataFrame, outcomes: pd.DataFrame, adverse_events: pd.DataFrame):
+    """One bar per patient: months on DTT, clinical response at each visit, adverse events,
+    and how DTT ended (arrow = ongoing at the data cut)."""
+    p = patients.sort_values(["diagnosis", "duration_months"], ascending=[False, True])
+    p = p.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(7.0, 0.25 * len(p) + 1.2))
+    response = outcomes[outcomes["outcome"] == "clinical_response"]
+    xmax = max(12.5, float(min(p["duration_months"].max(), 24)) + 1)
+    for y, row in p.iterrows():
+        months = float(row["duration_months"])
+        ax.barh(
+            y,
+            min(months, xmax - 0.5),
+            color=COLORS.get(row["diagnosis"], "#999"),
+            alpha=0.35,
+            height=0.6,
+        )
+        if months > xmax - 0.5:
+            ax.text(xmax - 0.4, y, f"{months:.0f} mo", va="center", fontsize=6)
+        if row["ongoing_at_data_cut"]:
+            ax.annotate(
+                "",
+                xy=(min(months, xmax - 0.5) + 0.5, y),
+                xytext=(min(months, xmax - 0.5), y),
+                arrowprops={"arrowstyle": "->", "lw": 0.8},
+            )
+        else:
+            ax.plot(
+                months, y, marker="s", color=STATUS_COLORS.get(row["status"], "k"), markersize=4
+            )
+        for r in response[response["patient_id"] == row["patient_id"]].itertuples():
+            if r.timepoint in TIMEPOINT_MONTHS and r.result in ("yes", "no"):
+                ax.plot(
+                    TIMEPOINT_MONTHS[r.timepoint],
+                    y,
+                    marker="o" if r.result == "yes" else "X",
+                    color="black",
+                    markersize=3.5,
+                    markerfacecolor="black" if r.result == "yes" else "none",
+                )
+        for ae in adverse_events[
+            (adverse_events["patient_id"] == row["patient_id"]) & adverse_events["during_dtt"]
+        ].itertuples():
+            ax.plot(
+                ae.onset_day / DAYS_PER_MONTH, y + 0.3, marker="v", color="#9467bd", markersize=4
+            )
+    ax.set_yticks(range(len(p)))
+    ax.set_yticklabels(
+        [f"{pid} ({dx})" for pid, dx in zip(p["patient_id"], p["diagnosis"], strict=True)],
+        fontsize=6,
+    )
+    ax.set_xlim(0, xmax)
+    ax.set_xlabel("Months since DTT start")
+    handles = [
+        plt.Line2D([], [], marker="o", color="black", linestyle="", label="clinical response"),
+        plt.Line2D(
+            [],
+            [],
+            marker="X",
+            color="black",
+            markerfacecolor="none",
+            linestyle="",
+            label="no response",
+        ),
+        plt.Line2D([], [], marker="v", color="#9467bd", linestyle="", label="adverse event"),
+        *[
+            plt.Line2D([], [], marker="s", color=c, linestyle="", label=f"ended: {s}")
+            for s, c in STATUS_COLORS.items()
+            if s in set(p["status"])
+        ],
+        plt.Line2D(
+            [], [], marker=r"$\rightarrow$", color="black", linestyle="", label="on DTT at data cut"
+        ),
+    ]
+    ax.legend(handles=handles, frameon=False, fontsize=6, loc="lower right")
+    return fig
+
+
+def plot_lab_trajectories(visits: pd.DataFrame, patients: pd.DataFrame):
+    """CRP and albumin per patient over the visit windows, with group means."""
+    windows = {"baseline": 0, **TIMEPOINT_MONTHS}
+    dx = patients.set_index("patient_id")["diagnosis"]
+    v = visits[
+        visits["parameter"].isin(["crp", "albumin"])
+        & visits["window"].isin(windows)
+        & visits["patient_id"].isin(dx.index)
+        & ~visits["after_episode"].fillna(False).astype(bool)
+    ].copy()
+    v["month"] = v["window"].map(windows)
+    v["diagnosis"] = v["patient_id"].map(dx)
+    fig, axes = plt.subplots(1, 2, figsize=(7.0, 2.8))
+    for ax, (parameter, label) in zip(
+        axes, (("crp", "CRP, mg/L"), ("albumin", "Albumin, g/L")), strict=True
+    ):
+        part = v[v["parameter"] == parameter]
+        for (_pid, group), line in part.groupby(["patient_id", "diagnosis"]):
+            line = line.sort_values("month")
+            ax.plot(
+                line["month"],
+                line["value"].astype(float),
+                color=COLORS.get(group, "#999"),
+                alpha=0.25,
+                linewidth=0.7,
+            )
+        for group, sub in part.groupby("diagnosis"):
+            means = sub.groupby("month")["value"].mean()
+            ax.plot(
+                means.index,
+                means.to_numpy(dtype=float),
+                color=COLORS.get(group, "#999"),
+                linewidth=2,
+                marker="o",
+                markersize=3,
+                label=f"{group} mean",
+            )
+        ax.set_xticks(list(windows.values()))
+        ax.set_xlabel("Months since DTT start (visit window)")
+        ax.set_ylabel(label)
+        ax.legend(frameon=False, fontsize=6)
+    return fig
+
+
+def plot_kaplan_meier(persistence: pd.DataFrame, times=(0, 3, 6, 9, 12)):
+    """Kaplan-Meier persistence on DTT by diagnosis with a numbers-at-risk table."""
+    fig, (ax, table_ax) = plt.subplots(
+        2, 1, figsize=(5.0, 3.8), gridspec_kw={"height_ratios": [4, 1]}, sharex=True
+    )
+    groups = ["all"] + [g for g in ("UC", "CD", "IBDU") if g in set(persistence["diagnosis"])]
+    at_risk_rows = []
+    for group in groups:
+        sub = persistence if group == "all" else persistence[persistence["diagnosis"] == group]
+        km = kaplan_meier(sub["months"], sub["ended"], times=times)
+        c = km.curve
+        ax.step(
+            c["time"],
+            100 * c["survival"],
+            where="post",
+            color=COLORS.get(group),
+            label="Overall" if group == "all" else group,
+            linewidth=1.2,
+        )
+        ax.fill_between(
+            c["time"],
+            100 * c["ci_low"],
+            100 * c["ci_high"],
+            step="post",
+            color=COLORS.get(group),
+            alpha=0.08,
+        )
+        cens = c[c["censored"] > 0]
+        ax.plot(cens["time"], 100 * cens["survival"], "|", color=COLORS.get(group), markersize=5)
+        at_risk_rows.append(
+            ("Overall" if group == "all" else group, [int(n) for n in km.at_times["at_risk"]])
+        )
+    ax.set_ylim(0, 105)
+    ax.set_xlim(0, max(times) + 0.5)
+    ax.set_ylabel("On DTT, %")
+    ax.legend(frameon=False, fontsize=7, loc="lower left")
+    table_ax.set_ylim(-0.5, len(at_risk_rows) - 0.5)
+    for i, (label, counts) in enumerate(reversed(at_risk_rows)):
+        for t, n in zip(times, counts, strict=True):
+            table_ax.text(t, i, str(n), ha="center", va="center", fontsize=7)
+        table_ax.text(-0.6, i, label, ha="right", va="center", fontsize=7)
+    table_ax.set_yticks([])
+    table_ax.spines["left"].set_visible(False)
+    table_ax.set_title("Number at risk", fontsize=7, loc="left")
+    table_ax.set_xticks(list(times))
+    table_ax.set_xlabel("Months since DTT start")
+    return fig
+
+
+def _band(ax, x0, x1, y0a, y0b, y1a, y1b, color):
+    """A smooth alluvial band from [y0a, y0b] at x0 to [y1a, y1b] at x1."""
+    mid = (x0 + x1) / 2
+    verts = [
+        (x0, y0a),
+        (mid, y0a),
+        (mid, y1a),
+        (x1, y1a),
+        (x1, y1b),
+        (mid, y1b),
+        (mid, y0b),
+        (x0, y0b),
+        (x0, y0a),
+    ]
+    codes = [
+        MplPath.MOVETO,
+        MplPath.CURVE4,
+        MplPath.CURVE4,
+        MplPath.CURVE4,
+        MplPath.LINETO,
+        MplPath.CURVE4,
+        MplPath.CURVE4,
+        MplPath.CURVE4,
+        MplPath.CLOSEPOLY,
+    ]
+    ax.add_patch(PathPatch(MplPath(verts, codes), facecolor=color, alpha=0.35, lw=0))
+
+
+def plot_regimen_flow(flows: pd.DataFrame):
+    """Alluvial diagram: last failed advanced therapy -> DTT regimen -> status at data cut.
+
+    ``flows`` has one row per patient with columns ``prior``, ``regimen``, ``status``.
+    """
+    stages = ["prior", "regimen", "status"]
+    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    total = len(flows)
+    gap = 0.02 * total
+    positions: dict[tuple[str, str], list[float]] = {}
+    for s, stage in enumerate(stages):
+        counts = flows[stage].value_counts().sort_index()
+        y = 0.0
+        for value, n in counts.items():
+            positions[(stage, value)] = [y, y + n, y]  # start, end, cursor for outgoing
+            ax.add_patch(
+                FancyBboxPatch((s - 0.04, y), 0.08, n, boxstyle="square,pad=0", facecolor="#555555")
+            )
+            ax.text(
+                s + (0.07 if s < 2 else -0.07),
+                y + n / 2,
+                f"{value} ({n})",
+                ha="left" if s < 2 else "right",
+                va="center",
+                fontsize=7,
+            )
+            y += n + gap
+    incoming = {key: pos[0] for key, pos in positions.items()}
+    palette = plt.get_cmap("tab10")
+    for s in range(len(stages) - 1):
+        left, right = stages[s], stages[s + 1]
+        pairs = flows.groupby([left, right]).size().sort_index()
+        colors = {v: palette(i % 10) for i, v in enumerate(sorted(flows[stages[1]].unique()))}
+        for (a, b), n in pairs.items():
+            y0 = positions[(left, a)][2]
+            positions[(left, a)][2] += n
+            y1 = incoming[(right, b)]
+            incoming[(right, b)] += n
+            color_key = a if left == "regimen" else b
+            _band(
+                ax, s + 0.04, s + 1 - 0.04, y0, y0 + n, y1, y1 + n, colors.get(color_key, "#999999")
+            )
+    ax.set_xlim(-0.3, 2.3)
+    ax.set_ylim(-gap, total + gap * 8)
+    ax.invert_yaxis()
+    ax.set_xticks(range(3))
+    ax.set_xticklabels(["Last failed advanced therapy", "DTT regimen", "Status at data cut"])
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
+    return fig
+
+
+def plot_flow_diagram(attrition: pd.DataFrame):
+    """Eligibility flow (STROBE): boxes for each step that removes patients."""
+    steps = attrition.to_dict("records")
+    keep = [
+        s
+        for s in steps
+        if s["step"] in ("Patients in the input", "Screened", "Analysed") or s["patients"] > 0
+    ]
+    fig, ax = plt.subplots(figsize=(5.0, 0.7 * len(keep) + 0.5))
+    ax.set_axis_off()
+    y = len(keep)
+    for i, s in enumerate(keep):
+        main = s["step"] in ("Patients in the input", "Screened", "Analysed")
+        x = 0.3 if main else 0.72
+        text = f"{s['step']}\nn = {s['patients']}"
+        ax.text(
+            x,
+            y - i,
+            text,
+            ha="center",
+            va="center",
+            fontsize=7,
+            bbox={
+                "boxstyle": "round,pad=0.4",
+                "facecolor": "#f2f2f2" if main else "white",
+                "edgecolor": "black",
+                "linewidth": 0.6,
+            },
+        )
+        if i < len(keep) - 1:
+            nxt_main = keep[i + 1]["step"] in ("Patients in the input", "Screened", "Analysed")
+            if nxt_main:
+                ax.annotate(
+                    "",
+                    xy=(0.3, y - i - 0.75),
+                    xytext=(0.3, y - i - 0.25),
+                    arrowprops={"arrowstyle": "->", "lw": 0.8},
+                )
+            else:
+                ax.annotate(
+                    "",
+                    xy=(0.55, y - i - 1),
+                    xytext=(0.3, y - i - 1),
+                    arrowprops={"arrowstyle": "->", "lw": 0.8},
+                )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0.3, y + 0.7)
+    return fig
+
+
+def write_figures(figures: list[FigureFiles], out_dir: str | Path) -> list[Path]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for f in figures:
+        for ext, payload in (("png", f.png), ("svg", f.svg)):
+            path = out / f"{f.name}.{ext}"
+            path.write_bytes(payload)
+            written.append(path)
+    return written
+
+
+def derive_regimen_flows(patients: pd.DataFrame, prior_therapies: pd.DataFrame) -> pd.DataFrame:
+    """Per patient: the last advanced therapy that failed before DTT, the regimen, status."""
+    failed = prior_therapies[
+        prior_therapies["failed"]
+        & prior_therapies["agent_type"].isin(["biologic", "small_molecule"])
+    ]
+    last = failed.sort_values(["patient_id", "stop_date"]).groupby("patient_id")["drug"].last()
+    return pd.DataFrame(
+        {
+            "patient_id": patients["patient_id"],
+            "prior": patients["patient_id"].map(last).fillna("none").to_numpy(),
+            "regimen": patients["regimen"].str.replace("+", " + ").to_numpy(),
+            "status": patients["status"].to_numpy(),
+        }
+    )
+
+
+def render_figures(report) -> list[FigureFiles]:
+    """Every figure of the report, computed from its tables."""
+    from ibd_dtt.report.safety import persistence_data
+
+    primary = report.primary
+    rates = report.tables["response"].data
+    rates = rates[
+        (rates["definition_set"] == primary.definitions.name)
+        & (rates["strategy"] == primary.strategy)
+    ]
+    labels = {d.id: d.label for d in primary.definitions.outcomes}
+    cohort = report.cohort
+    return [
+        save_figure(
+            plot_response_rates(rates, labels),
+            "fig1_response_rates",
+            "Clinical and endoscopic response by timepoint (95 % CI, "
+            f"{primary.definitions.name} definitions, {primary.strategy})",
+        ),
+        save_figure(
+            plot_swimmer(cohort.patients, primary.outcomes, cohort.adverse_events),
+            "fig2_swimmer",
+            "Course of DTT per patient",
+        ),
+        save_figure(
+            plot_lab_trajectories(primary.visits, cohort.patients),
+            "fig3_lab_trajectories",
+            "CRP and albumin during DTT",
+        ),
+        save_figure(
+            plot_kaplan_meier(persistence_data(cohort)),
+            "fig4_persistence",
+            "Kaplan-Meier persistence on DTT",
+        ),
+        save_figure(
+            plot_regimen_flow(derive_regimen_flows(cohort.patients, cohort.prior_therapies)),
+            "fig5_regimen_flow",
+            "Last failed advanced therapy → DTT regimen → status at data cut",
+        ),
+        save_figure(plot_flow_diagram(primary.attrition), "fig6_patient_flow", "Patient flow"),
+    ]

@@ -1,0 +1,265 @@
+"""What a report is made of: tables that exist as numbers before they become text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ibd_dtt.stats import (
+    ContinuousSummary,
+    Proportion,
+    TestResult,
+    compare_categorical,
+    compare_continuous,
+    proportion_ci,
+    summarise_continuous,
+)
+from ibd_dtt.stats.format import (
+    format_mean_sd,
+    format_median_iqr,
+    format_n_percent,
+    format_pvalue,
+    format_range,
+)
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One table of the report.
+
+    ``data`` holds the numbers (one row per statistic, unformatted), ``display`` the text a
+    journal prints, ``notes`` the footnotes (denominators, tests and why they were chosen).
+    ``patient_level`` tables list study IDs and are left out of suppressed exports.
+    """
+
+    key: str
+    title: str
+    data: pd.DataFrame
+    display: pd.DataFrame
+    notes: tuple[str, ...] = ()
+    patient_level: bool = False
+
+
+@dataclass
+class CharacteristicsBuilder:
+    """Builds a Table-1-style table: overall and one column per group, with a p-value.
+
+    Rows are added variable by variable; each call computes the numbers (long, ARD-style
+    ``data``) and their formatted cells (wide ``display``) from the same objects.
+    """
+
+    frame: pd.DataFrame
+    group: str
+    groups: tuple[str, ...]
+    decimals: int = 1
+    compare: bool = True
+    data_rows: list[dict] = field(default_factory=list)
+    display_rows: list[dict] = field(default_factory=list)
+    tests_used: dict[str, str] = field(default_factory=dict)
+
+    def _subsets(self, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        subsets = {"Overall": frame}
+        for g in self.groups:
+            subsets[g] = frame[frame[self.group] == g]
+        return subsets
+
+    def header(self) -> dict[str, str]:
+        head = {"Characteristic": "Characteristic", "Overall": f"Overall (N={len(self.frame)})"}
+        for g in self.groups:
+            head[g] = f"{g} (N={int((self.frame[self.group] == g).sum())})"
+        return head
+
+    def _test_cells(self, label: str, result: TestResult | None) -> dict[str, str]:
+        if result is None or result.pvalue is None or not self.compare:
+            return {"p": "", "test": ""}
+        self.tests_used[result.test] = result.reason
+        self.data_rows.append(
+            {
+                "variable": label,
+                "group": "comparison",
+                "test": result.test,
+                "pvalue": result.pvalue,
+                "statistic": result.statistic,
+                "reason": result.reason,
+            }
+        )
+        return {"p": format_pvalue(result.pvalue), "test": result.test}
+
+    def section(self, title: str) -> None:
+        self.display_rows.append({"Characteristic": title, "_section": True})
+
+    def categorical(
+        self,
+        label: str,
+        column: str | pd.Series,
+        levels: dict[str, str] | None = None,
+        applies_to: tuple[str, ...] | None = None,
+        test: bool = True,
+        show_levels: tuple[str, ...] | None = None,
+    ) -> None:
+        """n (%) per level; percentages over patients with a recorded value."""
+        frame = (
+            self.frame
+            if applies_to is None
+            else self.frame[self.frame[self.group].isin(applies_to)]
+        )
+        values = frame[column] if isinstance(column, str) else column.reindex(frame.index)
+        values = values.astype("object").where(values.notna(), None)
+        observed = [v for v in pd.unique(values.dropna())]
+        order = list(levels or {}) + sorted(str(v) for v in observed if v not in (levels or {}))
+        order = [lvl for lvl in order if lvl in set(observed) or (levels and lvl in levels)]
+        result = None
+        if test and self.compare:
+            present = frame.assign(_v=values).dropna(subset=["_v"])
+            groups_present = [g for g in self.groups if (present[self.group] == g).any()]
+            if len(groups_present) > 1 and present["_v"].nunique() > 1:
+                table = pd.crosstab(present[self.group], present["_v"]).reindex(groups_present)
+                result = compare_categorical(table)
+        cells = {"Characteristic": f"{label}, n (%)", **self._test_cells(label, result)}
+        self.display_rows.append(cells)
+        for level in show_levels or tuple(order):
+            row = {"Characteristic": f"    {(levels or {}).get(level, level)}"}
+            for name, subset in self._subsets(frame.assign(_v=values)).items():
+                if applies_to is not None and name != "Overall" and name not in applies_to:
+                    row[name] = ""
+                    continue
+                recorded = subset["_v"].notna()
+                p = proportion_ci(int((subset["_v"] == level).sum()), int(recorded.sum()))
+                row[name] = format_n_percent(p, self.decimals)
+                self._add_data(label, level, name, proportion=p, missing=int((~recorded).sum()))
+            self.display_rows.append(row)
+        self._missing_row(label, frame, values)
+
+    def flag(
+        self,
+        label: str,
+        mask: pd.Series,
+        applies_to: tuple[str, ...] | None = None,
+        test: bool = True,
+    ) -> None:
+        """One yes/no characteristic shown as a single n (%) row."""
+        frame = (
+            self.frame
+            if applies_to is None
+            else self.frame[self.frame[self.group].isin(applies_to)]
+        )
+        values = mask.reindex(frame.index)
+        result = None
+        if test and self.compare:
+            present = frame.assign(_v=values).dropna(subset=["_v"])
+            groups_present = [g for g in self.groups if (present[self.group] == g).any()]
+            if len(groups_present) > 1:
+                table = pd.crosstab(present[self.group], present["_v"].astype(bool))
+                result = compare_categorical(table.reindex(groups_present))
+        row = {"Characteristic": f"{label}, n (%)", **self._test_cells(label, result)}
+        for name, subset in self._subsets(frame.assign(_v=values)).items():
+            if applies_to is not None and name != "Overall" and name not in applies_to:
+                row[name] = ""
+                continue
+            recorded = subset["_v"].notna()
+            p = proportion_ci(
+                int(subset["_v"].fillna(False).astype(bool).sum()), int(recorded.sum())
+            )
+            row[name] = format_n_percent(p, self.decimals)
+            self._add_data(label, "yes", name, proportion=p, missing=int((~recorded).sum()))
+        self.display_rows.append(row)
+        self._missing_row(label, frame, values)
+
+    def continuous(
+        self,
+        label: str,
+        values: pd.Series,
+        applies_to: tuple[str, ...] | None = None,
+        mean_sd: bool = True,
+        show_range: bool = False,
+        decimals: int | None = None,
+    ) -> None:
+        """Median (Q1-Q3), optionally mean (SD) and range; missing counted on its own row."""
+        decimals = self.decimals if decimals is None else decimals
+        frame = (
+            self.frame
+            if applies_to is None
+            else self.frame[self.frame[self.group].isin(applies_to)]
+        )
+        values = values.reindex(frame.index).astype(float)
+        result = None
+        if self.compare:
+            present = frame.assign(_v=values).dropna(subset=["_v"])
+            if present[self.group].nunique() > 1:
+                result = compare_continuous(present["_v"], present[self.group])
+        summaries: dict[str, ContinuousSummary] = {}
+        for name, subset in self._subsets(frame.assign(_v=values)).items():
+            if applies_to is not None and name != "Overall" and name not in applies_to:
+                continue
+            summaries[name] = summarise_continuous(subset["_v"])
+            self._add_data(label, None, name, summary=summaries[name])
+        rows = [("median (Q1–Q3)", format_median_iqr)]
+        if mean_sd:
+            rows.append(("mean (SD)", lambda s, d: format_mean_sd(s, max(d, 2))))
+        if show_range:
+            rows.append(("range", format_range))
+        for i, (stat, fmt) in enumerate(rows):
+            row = {"Characteristic": f"{label}, {stat}" if i == 0 else f"    {stat}"}
+            if i == 0:
+                row.update(self._test_cells(label, result))
+            for name in ("Overall", *self.groups):
+                row[name] = fmt(summaries[name], decimals) if name in summaries else ""
+            self.display_rows.append(row)
+        self._missing_row(label, frame, values)
+
+    def _missing_row(self, label: str, frame: pd.DataFrame, values: pd.Series) -> None:
+        if not values.isna().any():
+            return
+        row = {"Characteristic": "    missing, n"}
+        for name, subset in self._subsets(frame.assign(_v=values)).items():
+            row[name] = str(int(subset["_v"].isna().sum()))
+        self.display_rows.append(row)
+
+    def _add_data(
+        self,
+        variable: str,
+        level: str | None,
+        group: str,
+        proportion: Proportion | None = None,
+        summary: ContinuousSummary | None = None,
+        missing: int | None = None,
+    ) -> None:
+        row: dict = {"variable": variable, "level": level, "group": group}
+        if proportion is not None:
+            row.update(
+                n=proportion.n, total=proportion.total, percent=proportion.percent, missing=missing
+            )
+        if summary is not None:
+            row.update(
+                n=summary.n,
+                missing=summary.missing,
+                mean=summary.mean,
+                sd=summary.sd,
+                median=summary.median,
+                q1=summary.q1,
+                q3=summary.q3,
+                minimum=summary.minimum,
+                maximum=summary.maximum,
+            )
+        self.data_rows.append(row)
+
+    def build(self, key: str, title: str, notes: tuple[str, ...] = ()) -> ReportTable:
+        head = self.header()
+        columns = ["Characteristic", "Overall", *self.groups]
+        if self.compare:
+            columns += ["p", "test"]
+        display = pd.DataFrame(self.display_rows).reindex(columns=columns).fillna("")
+        display = display.rename(columns=head | {"p": "p-value", "test": "Test"})
+        tests = tuple(sorted(self.tests_used))
+        extra = (
+            (
+                "p-values compare the groups: " + "; ".join(tests) + ". Categorical variables "
+                "use chi-square when Cochran's rule holds, otherwise Fisher's exact test; "
+                "continuous variables the Mann-Whitney U or Kruskal-Wallis test. Two-sided, "
+                "no adjustment for multiple comparisons.",
+            )
+            if tests
+            else ()
+        )
+        return ReportTable(key, title, pd.DataFrame(self.data_rows), display, notes + extra)

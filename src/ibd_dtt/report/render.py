@@ -1,0 +1,342 @@
+"""Write a computed :class:`Report`: HTML, Excel, Word, CSV/Parquet and figure files.
+
+Outputs are deterministic: apart from the one "Generated" timestamp in ``report.html``, two
+runs on the same input give byte-identical files (zip entries of .xlsx/.docx carry a fixed
+date; SVG and PNG carry no creation date).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html
+import io
+import json
+import platform
+import re
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ibd_dtt import __version__
+from ibd_dtt.report.build import Report
+from ibd_dtt.report.figures import FigureFiles, render_figures
+from ibd_dtt.report.model import ReportTable
+from ibd_dtt.report.narrative import headline_cards, methods_paragraphs, results_paragraphs
+
+FIXED_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
+FIXED_DOC_DATE = dt.datetime(2000, 1, 1)
+PATIENT_LEVEL_FIGURES = ("fig2_swimmer", "fig3_lab_trajectories")
+
+
+def hash_inputs(source: str | Path | None) -> dict[str, str]:
+    """SHA-256 of every input file (the data folder's files, or the workbook)."""
+    if source is None:
+        return {}
+    source = Path(source)
+    files = sorted(p for p in source.iterdir() if p.is_file()) if source.is_dir() else [source]
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in files
+        if p.suffix.lower() in {".csv", ".xlsx", ".yaml", ".yml", ".json"}
+    }
+
+
+def provenance(report: Report, source: str | Path | None) -> dict:
+    """Versions, configuration and input hashes (no timestamp)."""
+    import matplotlib
+    import numpy
+    import scipy
+    import statsmodels
+
+    primary = report.primary
+    return {
+        "ibd_dtt_version": __version__,
+        "python": platform.python_version(),
+        "packages": {
+            "pandas": pd.__version__,
+            "numpy": numpy.__version__,
+            "scipy": scipy.__version__,
+            "statsmodels": statsmodels.__version__,
+            "matplotlib": matplotlib.__version__,
+        },
+        "analyses": [
+            {
+                "definition_set": a.definitions.name,
+                "definition_version": a.definitions.version,
+                "strategy": a.strategy,
+                "windows_version": a.windows.version,
+                "after_episode": a.windows.after_episode,
+            }
+            for a in report.analyses
+        ],
+        "primary_analysis": f"{primary.definitions.name} v{primary.definitions.version} / "
+        f"{primary.strategy}",
+        "ci_method": report.ci_method,
+        "data_cut_date": str(report.cohort.data_cut.date()),
+        "input_files_sha256": hash_inputs(source),
+    }
+
+
+_COUNT = re.compile(r"^(\d+)(?=( \(|/| \(|$))")
+
+
+def suppress_cell(text: str, min_count: int) -> str:
+    """Replace a count of 1..min_count-1 (and what can be derived from it) by '<min_count'.
+
+    >>> suppress_cell("3 (16.7)", 5), suppress_cell("3/17 (17.6 %, 3.8–43.4)", 5)
+    ('<5', '<5/17')
+    >>> suppress_cell("0 (0.0)", 5), suppress_cell("12 (66.7)", 5), suppress_cell("7/7 (100 %)", 5)
+    ('0 (0.0)', '12 (66.7)', '7/7 (100 %)')
+    """
+    match = _COUNT.match(text.strip())
+    if not match:
+        return text
+    n = int(match.group(1))
+    if 0 < n < min_count:
+        rest = text.strip()[match.end() :]
+        return f"<{min_count}" + (rest.split(" ", 1)[0] if rest.startswith("/") else "")
+    total = re.match(r"^\d+/(\d+)", text.strip())
+    if total and 0 < int(total.group(1)) - n < min_count:  # complement derivable
+        return f"≥{int(total.group(1)) - min_count + 1}/{total.group(1)}"
+    return text
+
+
+def suppress_table(table: ReportTable, min_count: int) -> ReportTable:
+    display = table.display.map(lambda v: suppress_cell(v, min_count) if isinstance(v, str) else v)
+    note = (
+        f"Small-cell suppression: counts from 1 to {min_count - 1} are shown as "
+        f"'<{min_count}', and complements that would reveal them are masked."
+    )
+    return ReportTable(
+        table.key,
+        table.title,
+        table.data.iloc[0:0],
+        display,
+        (*table.notes, note),
+        table.patient_level,
+    )
+
+
+def _html_table(table: ReportTable) -> str:
+    frame = table.display
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for record in frame.itertuples(index=False):
+        cells = ["" if pd.isna(v) else str(v) for v in record]
+        section = all(c == "" for c in cells[1:]) and not cells[0].startswith(" ")
+        cls = ' class="section"' if section and table.key.startswith("table") else ""
+        rows.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+    return f'<table class="t"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _normalise_zip(path: Path) -> None:
+    """Rewrite an Office file with fixed entry dates and order, for byte-identical output."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(info.filename, source.read(info.filename)) for info in source.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, payload in entries:
+            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            target.writestr(info, payload)
+    path.write_bytes(buffer.getvalue())
+
+
+def write_xlsx(tables: list[ReportTable], path: Path) -> Path:
+    """One sheet per table (the printed table, then its footnotes)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for table in tables:
+        ws = wb.create_sheet(table.key[:31])
+        ws.append([table.title])
+        ws["A1"].font = Font(bold=True)
+        ws.append(list(table.display.columns))
+        for cell in ws[2]:
+            cell.font = Font(bold=True)
+        for record in table.display.itertuples(index=False):
+            ws.append(
+                [
+                    "" if pd.isna(v) else (v if isinstance(v, int | float) else str(v))
+                    for v in record
+                ]
+            )
+        ws.append([])
+        for note in table.notes:
+            ws.append([note])
+        for i, column in enumerate(table.display.columns, start=1):
+            width = max([len(str(column))] + [len(str(v)) for v in table.display.iloc[:, i - 1]])
+            ws.column_dimensions[ws.cell(row=2, column=i).column_letter].width = min(
+                max(8, width + 2), 70
+            )
+    wb.properties.created = FIXED_DOC_DATE
+    wb.properties.modified = FIXED_DOC_DATE
+    wb.properties.creator = "ibd-dtt"
+    wb.save(path)
+    _normalise_zip(path)
+    return path
+
+
+def _rule(cell, edge: str, size: int) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tc_pr = cell._tc.get_or_add_tcPr()
+    borders = tc_pr.find(qn("w:tcBorders"))
+    if borders is None:
+        borders = OxmlElement("w:tcBorders")
+        tc_pr.append(borders)
+    element = OxmlElement(f"w:{edge}")
+    element.set(qn("w:val"), "single")
+    element.set(qn("w:sz"), str(size))
+    element.set(qn("w:color"), "000000")
+    borders.append(element)
+
+
+def write_docx(tables: list[ReportTable], path: Path, title: str) -> Path:
+    """Journal-style tables: three horizontal rules, no vertical lines, footnotes below."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Pt
+
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+    doc.styles["Normal"].font.name = "Arial"
+    doc.styles["Normal"].font.size = Pt(8)
+    doc.add_heading(title, level=1)
+    for table in tables:
+        doc.add_heading(table.title, level=2)
+        frame = table.display
+        t = doc.add_table(rows=1, cols=len(frame.columns))
+        for cell, column in zip(t.rows[0].cells, frame.columns, strict=True):
+            cell.text = str(column)
+            cell.paragraphs[0].runs[0].bold = True
+            _rule(cell, "top", 12)
+            _rule(cell, "bottom", 6)
+        for record in frame.itertuples(index=False):
+            cells = t.add_row().cells
+            for cell, value in zip(cells, record, strict=True):
+                cell.text = "" if pd.isna(value) else str(value)
+        for cell in t.rows[-1].cells:
+            _rule(cell, "bottom", 12)
+        for note in table.notes:
+            p = doc.add_paragraph(note)
+            p.runs[0].font.size = Pt(7)
+    doc.core_properties.created = FIXED_DOC_DATE
+    doc.core_properties.modified = FIXED_DOC_DATE
+    doc.core_properties.last_printed = FIXED_DOC_DATE
+    doc.core_properties.author = "ibd-dtt"
+    doc.core_properties.revision = 1
+    doc.save(path)
+    _normalise_zip(path)
+    return path
+
+
+def write_report(
+    report: Report,
+    out_dir: str | Path,
+    source: str | Path | None = None,
+    min_cell_count: int = 0,
+    generated_at: str | None = None,
+    figures: list[FigureFiles] | None = None,
+) -> dict[str, Path]:
+    """Write every output; returns the main files by kind.
+
+    ``min_cell_count`` > 0 makes an aggregate export: patient-level tables, figures and
+    datasets are left out and small counts are suppressed in every table.
+    """
+    out = Path(out_dir)
+    (out / "tables").mkdir(parents=True, exist_ok=True)
+    tables = list(report.tables.values())
+    suppression = ""
+    if min_cell_count > 0:
+        tables = [suppress_table(t, min_cell_count) for t in tables if not t.patient_level]
+        suppression = (
+            f"Aggregate export with small-cell suppression (minimum cell count "
+            f"{min_cell_count}); patient-level listings and figures are omitted."
+        )
+    if figures is None:
+        figures = render_figures(report)
+    if min_cell_count > 0:
+        figures = [f for f in figures if f.name not in PATIENT_LEVEL_FIGURES]
+
+    for table in tables:
+        table.display.to_csv(out / "tables" / f"{table.key}.csv", index=False)
+        table.display.to_parquet(out / "tables" / f"{table.key}.parquet", index=False)
+        if min_cell_count == 0:
+            numbers = table.data.copy()
+            numbers.to_csv(out / "tables" / f"{table.key}.data.csv", index=False)
+            numbers.astype(
+                {c: "string" for c in numbers.columns if numbers[c].dtype == object}
+            ).to_parquet(out / "tables" / f"{table.key}.data.parquet", index=False)
+    if min_cell_count == 0:
+        report.primary.write(out / "datasets")
+        for extra in report.analyses[1:]:
+            extra.write(out / "datasets" / f"{extra.definitions.name}-{extra.strategy}")
+    from ibd_dtt.report.figures import write_figures
+
+    write_figures(figures, out / "figures")
+    title = "Dual-targeted therapy in IBD: study report"
+    write_xlsx(tables, out / "tables.xlsx")
+    write_docx(tables, out / "tables.docx", title)
+    prov = provenance(report, source)
+    (out / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
+
+    env = Environment(
+        loader=PackageLoader("ibd_dtt.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+    rows = [("ibd-dtt version", prov["ibd_dtt_version"]), ("Python", prov["python"])]
+    rows += [(f"{k} version", v) for k, v in prov["packages"].items()]
+    rows += [
+        (
+            f"Analysis {i + 1}",
+            f"{a['definition_set']} v{a['definition_version']}, "
+            f"{a['strategy']}, windows v{a['windows_version']}, after_episode="
+            f"{a['after_episode']}",
+        )
+        for i, a in enumerate(prov["analyses"])
+    ]
+    rows += [("Data cut", prov["data_cut_date"]), ("Confidence intervals", prov["ci_method"])]
+    rows += [(f"sha256 {name}", digest) for name, digest in prov["input_files_sha256"].items()]
+    page = env.get_template("report.html.j2").render(
+        title=title,
+        subtitle=f"{len(report.cohort.patients)} patients analysed · data cut "
+        f"{prov['data_cut_date']} · primary analysis {prov['primary_analysis']}",
+        suppression=suppression,
+        headline=headline_cards(report, min_cell_count),
+        methods=methods_paragraphs(report),
+        results=results_paragraphs(report, min_cell_count),
+        tables=[
+            {"key": t.key, "title": t.title, "notes": t.notes, "html": _html_table(t)}
+            for t in tables
+        ],
+        figures=[
+            {
+                "name": f.name,
+                "title": f.title,
+                "png_base64": base64.b64encode(f.png).decode("ascii"),
+            }
+            for f in figures
+        ],
+        provenance_rows=rows,
+        generated_at=generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+    )
+    (out / "report.html").write_text(page, encoding="utf-8")
+    return {
+        "html": out / "report.html",
+        "xlsx": out / "tables.xlsx",
+        "docx": out / "tables.docx",
+        "tables": out / "tables",
+        "figures": out / "figures",
+        "provenance": out / "provenance.json",
+    }

@@ -1,0 +1,371 @@
+"""Safety, drug and regimen frequencies, persistence (Kaplan-Meier) and corticosteroids."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ibd_dtt.contract import codes as C
+from ibd_dtt.episodes.episodes import DAYS_PER_MONTH
+from ibd_dtt.report.cohort import Cohort
+from ibd_dtt.report.model import ReportTable
+from ibd_dtt.stats import incidence_rate, kaplan_meier, logrank, proportion_ci
+from ibd_dtt.stats.format import (
+    format_incidence,
+    format_n_percent,
+    format_pvalue,
+    format_rate,
+    round_half_up,
+)
+
+DAYS_PER_YEAR = 365.25
+PERSISTENCE_TIMES = (3, 6, 9, 12)
+
+
+def _groups(cohort: Cohort) -> list[str]:
+    present = set(cohort.patients["diagnosis"])
+    return ["all", *[g for g in ("UC", "CD", "IBDU") if g in present]]
+
+
+def _subset(frame: pd.DataFrame, group: str) -> pd.DataFrame:
+    return frame if group == "all" else frame[frame["diagnosis"] == group]
+
+
+def _label(group: str) -> str:
+    return "Overall" if group == "all" else group
+
+
+def table_safety(cohort: Cohort) -> ReportTable:
+    """Adverse events during DTT: patients and events, by category, seriousness, drug,
+    action, outcome and month of onset, with incidence per 100 patient-years."""
+    p = cohort.patients
+    ae = cohort.adverse_events[cohort.adverse_events["during_dtt"]].copy()
+    exposure_days = (p["dtt_end"] - p["dtt_start"]).dt.days.clip(lower=0)
+    p = p.assign(exposure_years=exposure_days / DAYS_PER_YEAR)
+    first = ae.groupby("patient_id")["onset_day"].min()
+    p = p.assign(
+        years_to_first_event=[
+            (first[pid] / DAYS_PER_YEAR) if pid in first.index else years
+            for pid, years in zip(p["patient_id"], p["exposure_years"], strict=True)
+        ]
+    )
+    rows, display = [], []
+
+    def add(label: str, counts: dict[str, tuple[int, int]], kind: str = "patients") -> None:
+        row = {"Adverse events during DTT": label}
+        for g, (n, total) in counts.items():
+            prop = proportion_ci(n, total)
+            row[_label(g)] = format_n_percent(prop) if kind == "patients" else str(n)
+            rows.append(
+                {
+                    "item": label,
+                    "group": g,
+                    "kind": kind,
+                    "n": n,
+                    "total": total,
+                    "percent": prop.percent if kind == "patients" else None,
+                    "ci_low": prop.ci_low if kind == "patients" else None,
+                    "ci_high": prop.ci_high if kind == "patients" else None,
+                }
+            )
+        display.append(row)
+
+    groups = _groups(cohort)
+
+    def patients_with(mask: pd.Series | None = None) -> dict[str, tuple[int, int]]:
+        events = ae if mask is None else ae[mask]
+        return {
+            g: (int(_subset(events, g)["patient_id"].nunique()), len(_subset(p, g))) for g in groups
+        }
+
+    def events_where(mask: pd.Series | None = None) -> dict[str, tuple[int, int]]:
+        events = ae if mask is None else ae[mask]
+        return {g: (len(_subset(events, g)), len(_subset(ae, g))) for g in groups}
+
+    add("Patients with ≥ 1 adverse event, n (%)", patients_with())
+    ci_row = {"Adverse events during DTT": "    95 % CI (Clopper-Pearson)"}
+    for g, (n, total) in patients_with().items():
+        prop = proportion_ci(n, total)
+        ci_row[_label(g)] = (
+            f"{round_half_up(100 * prop.ci_low, 1)}–{round_half_up(100 * prop.ci_high, 1)}"
+            if total
+            else ""
+        )
+    display.append(ci_row)
+    add("Patients with a serious adverse event, n (%)", patients_with(ae["serious"]))
+    add("Adverse events, n", events_where(), kind="events")
+    for category in [c for c in C.AE_CATEGORIES if c in set(ae["category"])]:
+        add(
+            f"    {C.AE_CATEGORIES[category]}",
+            events_where(ae["category"] == category),
+            kind="events",
+        )
+    add("Serious adverse events, n", events_where(ae["serious"]), kind="events")
+    if "ctcae_grade" in ae:
+        for grade in sorted(ae["ctcae_grade"].dropna().unique()):
+            add(
+                f"    CTCAE grade {int(grade)}",
+                events_where(ae["ctcae_grade"] == grade),
+                kind="events",
+            )
+    suspected = ae["suspected_drugs"].fillna("").str.split(";")
+    for drug in sorted({d for ds in suspected for d in ds if d}):
+        add(
+            f"Suspected drug: {drug}, events",
+            events_where(suspected.map(lambda ds, d=drug: d in ds)),
+            kind="events",
+        )
+    actions = (
+        ae["action_taken"]
+        .fillna("")
+        .str.split(";")
+        .map(lambda xs: {x.partition(":")[2] for x in xs if x})
+    )
+    for action in [a for a in C.AE_ACTIONS if any(a in s for s in actions)]:
+        add(
+            f"Action: {C.AE_ACTIONS[action]}, events",
+            events_where(actions.map(lambda s, a=action: a in s)),
+            kind="events",
+        )
+    for outcome in [o for o in C.AE_OUTCOMES if o in set(ae["outcome"])]:
+        add(
+            f"Outcome: {C.AE_OUTCOMES[outcome]}, events",
+            events_where(ae["outcome"] == outcome),
+            kind="events",
+        )
+    for month in sorted(ae["onset_month"].dropna().unique()):
+        add(
+            f"Onset in month {int(month)} of DTT, events",
+            events_where(ae["onset_month"] == month),
+            kind="events",
+        )
+    for g in groups:
+        sub = _subset(p, g)
+        years = float(sub["exposure_years"].sum())
+        all_events = incidence_rate(len(_subset(ae, g)), years)
+        first_events = incidence_rate(
+            int(_subset(ae, g)["patient_id"].nunique()), float(sub["years_to_first_event"].sum())
+        )
+        for label, rate, censored in (
+            ("All events per 100 patient-years (95 % CI)", all_events, False),
+            (
+                "Patients with a first event per 100 patient-years at risk (95 % CI)",
+                first_events,
+                True,
+            ),
+        ):
+            rows.append(
+                {
+                    "item": label,
+                    "group": g,
+                    "kind": "rate",
+                    "n": rate.events,
+                    "person_years": rate.person_years,
+                    "rate": rate.rate,
+                    "ci_low": rate.ci_low,
+                    "ci_high": rate.ci_high,
+                    "censored_at_first_event": censored,
+                }
+            )
+    for label in (
+        "All events per 100 patient-years (95 % CI)",
+        "Patients with a first event per 100 patient-years at risk (95 % CI)",
+    ):
+        row = {"Adverse events during DTT": label}
+        for r in rows:
+            if r["item"] == label:
+                row[_label(r["group"])] = format_incidence(
+                    incidence_rate(r["n"], r["person_years"])
+                )
+        display.append(row)
+    exposure = {"Adverse events during DTT": "DTT exposure, patient-years"}
+    for g in groups:
+        exposure[_label(g)] = round_half_up(float(_subset(p, g)["exposure_years"].sum()), 2)
+    display.append(exposure)
+    notes = (
+        "Events with onset from the DTT start to the end of the episode (or the data cut). "
+        "Month of onset: month 1 = days 0-30 (day / 30.4375, rounded down, + 1).",
+        "Incidence: exact Poisson (Garwood) 95 % CI. 'All events' counts every event over "
+        "all DTT exposure; 'first event' counts patients, with time at risk censored at each "
+        "patient's first event.",
+        "Serious: any ICH E2A seriousness criterion recorded.",
+    )
+    return ReportTable(
+        "safety", "Adverse events during DTT", pd.DataFrame(rows), pd.DataFrame(display), notes
+    )
+
+
+def table_drugs_and_regimens(cohort: Cohort) -> ReportTable:
+    """How often each agent and each two-drug regimen was used in the index DTT episode."""
+    p = cohort.patients
+    total = len(p)
+    rows, display = [], []
+    drugs = pd.concat([p["anchor_drug"], p["added_drug"]])
+    for drug, n in (
+        drugs.value_counts().sort_index().sort_values(ascending=False, kind="stable").items()
+    ):
+        prop = proportion_ci(int(n), total)
+        rows.append(
+            {"kind": "drug", "item": drug, "n": int(n), "total": total, "percent": prop.percent}
+        )
+        display.append({"": "Agent", "Item": drug, "Patients, n (%)": format_n_percent(prop, 2)})
+    for regimen, n in (
+        p["regimen"].value_counts().sort_index().sort_values(ascending=False, kind="stable").items()
+    ):
+        prop = proportion_ci(int(n), total)
+        rows.append(
+            {
+                "kind": "regimen",
+                "item": regimen,
+                "n": int(n),
+                "total": total,
+                "percent": prop.percent,
+            }
+        )
+        display.append(
+            {
+                "": "Regimen",
+                "Item": regimen.replace("+", " + "),
+                "Patients, n (%)": format_n_percent(prop, 2),
+            }
+        )
+    notes = (
+        f"Index DTT episode of each of the {total} analysed patients; each patient "
+        "contributes two agents.",
+    )
+    return ReportTable(
+        "drugs_regimens",
+        "Agents and regimens used for DTT",
+        pd.DataFrame(rows),
+        pd.DataFrame(display),
+        notes,
+    )
+
+
+def persistence_data(cohort: Cohort) -> pd.DataFrame:
+    """Per patient: months on DTT and whether DTT ended (event) or was ongoing (censored)."""
+    p = cohort.patients
+    return pd.DataFrame(
+        {
+            "patient_id": p["patient_id"],
+            "diagnosis": p["diagnosis"],
+            "months": p["duration_days"].astype(float) / DAYS_PER_MONTH,
+            "ended": ~p["ongoing_at_data_cut"].astype(bool),
+            "status": p["status"],
+        }
+    )
+
+
+def table_persistence(cohort: Cohort) -> ReportTable:
+    """Kaplan-Meier persistence on DTT, by diagnosis, with the log-rank test, and
+    the reasons DTT ended."""
+    data = persistence_data(cohort)
+    rows, display = [], []
+    test = logrank(data["months"], data["ended"], data["diagnosis"])
+    for g in _groups(cohort):
+        sub = _subset(data, g)
+        km = kaplan_meier(sub["months"], sub["ended"], PERSISTENCE_TIMES)
+        median = "not reached" if km.median is None else round_half_up(km.median, 1)
+        row = {
+            "Group": _label(g),
+            "Patients": km.n,
+            "DTT ended": km.events,
+            "Median months (95 % CI)": median
+            + (
+                ""
+                if km.median is None
+                else f" ({round_half_up(km.median_ci[0], 1) if km.median_ci[0] else '–'}–"
+                f"{round_half_up(km.median_ci[1], 1) if km.median_ci[1] else 'NR'})"
+            ),
+        }
+        for r in km.at_times.itertuples(index=False):
+            rows.append(
+                {
+                    "group": g,
+                    "time_months": r.time,
+                    "survival": r.survival,
+                    "ci_low": r.ci_low,
+                    "ci_high": r.ci_high,
+                    "at_risk": int(r.at_risk),
+                    "median": km.median,
+                    "median_ci_low": km.median_ci[0],
+                    "median_ci_high": km.median_ci[1],
+                    "events": km.events,
+                    "n": km.n,
+                }
+            )
+            row[f"On DTT at {int(r.time)} months, % (95 % CI); at risk"] = (
+                f"{round_half_up(100 * r.survival, 1)} ({round_half_up(100 * r.ci_low, 1)}–"
+                f"{round_half_up(100 * r.ci_high, 1)}); {int(r.at_risk)}"
+                if r.at_risk > 0
+                else "not estimable (no one at risk); 0"
+            )
+        display.append(row)
+    reasons = cohort.patients[cohort.patients["discontinued"]]
+    for (status, reason), n in reasons.groupby(["status", "stop_reason"]).size().items():
+        display.append(
+            {"Group": f"Ended: {status}, {C.STOP_REASONS.get(reason, reason)}", "Patients": int(n)}
+        )
+        rows.append({"group": "reason", "status": status, "stop_reason": reason, "n": int(n)})
+    notes = (
+        "Kaplan-Meier estimate of remaining on both agents; DTT ends at the first stop of "
+        "either agent; patients on DTT at the data cut are censored. 95 % CI log-log "
+        "(pointwise); median CI Brookmeyer-Crowley.",
+        f"Log-rank test across diagnoses: {test.test}, p = {format_pvalue(test.pvalue)}"
+        if test.pvalue is not None
+        else f"No log-rank test: {test.reason}.",
+    )
+    table = pd.DataFrame(display)
+    table["DTT ended"] = table["DTT ended"].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    return ReportTable(
+        "persistence", "Persistence on DTT", pd.DataFrame(rows), table.fillna(""), notes
+    )
+
+
+def table_steroid_withdrawal(
+    cohort: Cohort, concomitant: pd.DataFrame, outcome_summary: pd.DataFrame
+) -> ReportTable:
+    """Corticosteroids running at the DTT start and their withdrawal."""
+    steroid = concomitant[
+        (concomitant["drug_category"] == "corticosteroid")
+        & concomitant["patient_id"].isin(cohort.patients["patient_id"])
+    ]
+    s = outcome_summary[outcome_summary["outcome"] == "steroid_withdrawal"]
+    rows, display = [], []
+    for g in _groups(cohort):
+        on = _subset(steroid.merge(cohort.patients[["patient_id", "diagnosis"]]), g)
+        total = len(_subset(cohort.patients, g))
+        at_start = proportion_ci(int(on["patient_id"].nunique()), total)
+        cell = s[s["group"] == g]
+        withdrawn = proportion_ci(int(cell["responders"].sum()), int(cell["evaluable"].sum()))
+        stop_days = on["stop_day"].dropna()
+        rows.append(
+            {
+                "group": g,
+                "on_steroid_at_start": at_start.n,
+                "patients": total,
+                "withdrawn_by_month_3": withdrawn.n,
+                "evaluable": withdrawn.total,
+                "percent": withdrawn.percent,
+                "ci_low": withdrawn.ci_low,
+                "ci_high": withdrawn.ci_high,
+                "median_stop_day": stop_days.median() if len(stop_days) else None,
+            }
+        )
+        display.append(
+            {
+                "Group": _label(g),
+                "On a corticosteroid at DTT start, n (%)": format_n_percent(at_start),
+                "Withdrawn within 3 months": format_rate(withdrawn),
+                "Day stopped, median (range)": ""
+                if stop_days.empty
+                else f"{int(stop_days.median())} ({int(stop_days.min())}–{int(stop_days.max())})",
+            }
+        )
+    notes = (
+        "Corticosteroid (systemic or budesonide) running on the DTT start day; "
+        "withdrawn = every such course stopped within 91 days (the definition set's "
+        "steroid_withdrawal rule). Percentages over patients on a corticosteroid.",
+    )
+    return ReportTable(
+        "steroids", "Corticosteroid withdrawal", pd.DataFrame(rows), pd.DataFrame(display), notes
+    )
