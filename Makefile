@@ -14,12 +14,12 @@ $(STAMP): pyproject.toml
 
 EXAMPLE := examples/paper_cohort
 
-## demo: create .venv, install, validate, score and derive outcomes on the (synthetic) example
+## demo: create .venv, install, and run the full analysis and report on the (synthetic) example
 demo: $(STAMP)
-	$(BIN)/ibd-dtt summary $(EXAMPLE)
-	$(BIN)/ibd-dtt outcomes $(EXAMPLE) --definitions paper --out out/demo
+	$(BIN)/ibd-dtt report $(EXAMPLE) --definitions paper --missing as-observed --missing nri --out out/demo
 	@echo
-	@echo "Example cohort (synthetic data) analysed; tables in out/demo/. Docs: docs/outcomes.md"
+	@echo "Example cohort (synthetic data) analysed. Open out/demo/report.html in a browser;"
+	@echo "tables in out/demo/tables.xlsx and tables.docx. Docs: docs/report.md"
 
 ## test: create .venv, install, and run the test suite
 test: $(STAMP)
