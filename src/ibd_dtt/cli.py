@@ -321,6 +321,27 @@ def report_command(
     console.print(f"figures: {files['figures']}/")
 
 
+@app.command("synth")
+def synth_command(
+    out: Annotated[Path, typer.Option(help="Folder to write the synthetic registry to.")],
+    patients: Annotated[int, typer.Option(help="Number of patients.")] = 1000,
+    centers: Annotated[int, typer.Option(help="Number of centers.")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 1,
+) -> None:
+    """Write a SYNTHETIC multicenter DTT registry (CSV folder + study.yaml) in the contract."""
+    from ibd_dtt.synth import SynthOptions, generate_registry, write_registry
+
+    if patients < 1 or centers < 1:
+        console.print("[bold red]error[/]: --patients and --centers must be at least 1")
+        raise typer.Exit(EXIT_UNUSABLE)
+    options = SynthOptions(patients=patients, centers=centers, seed=seed)
+    with console.status(f"generating {patients} synthetic patients"):
+        tables = generate_registry(options)
+        write_registry(tables, out, options)
+    rows = ", ".join(f"{name} {len(frame)}" for name, frame in tables.items())
+    console.print(f"synthetic registry (seed {seed}) written to {out}: {rows}")
+
+
 @app.command("version")
 def version_command() -> None:
     """Print the ibd-dtt version."""
