@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint docs clean
+.PHONY: demo test lint docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ test: $(STAMP)
 
 ## lint: ruff over the package, tests and tools
 lint: $(STAMP)
-	$(BIN)/ruff check src tests tools
-	$(BIN)/ruff format --check src tests tools
+	$(BIN)/ruff check src tests tools benchmarks
+	$(BIN)/ruff format --check src tests tools benchmarks
+
+## bench: time synth -> validate -> outcomes -> report at 18, 1 000 and 10 000 patients
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_registry.py --sizes 18 1000 10000
 
 ## docs: regenerate docs/data-contract.md from the contract in code
 docs: $(STAMP)

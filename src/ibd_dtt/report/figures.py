@@ -31,6 +31,8 @@ STATUS_COLORS = {
     "switched": "#ff7f0e",
     "stopped": "#7f7f7f",
 }
+SWIMMER_MAX_PATIENTS = 60
+TRAJECTORY_MAX_PATIENTS = 200
 TIMEPOINT_MONTHS = {"month_3": 3, "month_6": 6, "month_9": 9, "month_12": 12}
 plt.rcParams.update(
     {
@@ -118,6 +120,10 @@ def plot_response_rates(rates: pd.DataFrame, outcome_labels: dict[str, str]):
 def plot_swimmer(patients: pd.DataFrame, outcomes: pd.DataFrame, adverse_events: pd.DataFrame):
     """One bar per patient: months on DTT, clinical response at each visit, adverse events,
     and how DTT ended (arrow = ongoing at the data cut)."""
+    if len(patients) > SWIMMER_MAX_PATIENTS:  # a readable sample, the same on every run
+        step = len(patients) / SWIMMER_MAX_PATIENTS
+        keep = [int(i * step) for i in range(SWIMMER_MAX_PATIENTS)]
+        patients = patients.sort_values("patient_id").iloc[keep]
     p = patients.sort_values(["diagnosis", "duration_months"], ascending=[False, True])
     p = p.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7.0, 0.25 * len(p) + 1.2))
@@ -210,7 +216,8 @@ def plot_lab_trajectories(visits: pd.DataFrame, patients: pd.DataFrame):
         axes, (("crp", "CRP, mg/L"), ("albumin", "Albumin, g/L")), strict=True
     ):
         part = v[v["parameter"] == parameter]
-        for (_pid, group), line in part.groupby(["patient_id", "diagnosis"]):
+        lines = part if dx.size <= TRAJECTORY_MAX_PATIENTS else part.iloc[0:0]
+        for (_pid, group), line in lines.groupby(["patient_id", "diagnosis"]):
             line = line.sort_values("month")
             ax.plot(
                 line["month"],
@@ -457,6 +464,7 @@ def render_figures(report) -> list[FigureFiles]:
     ]
     labels = {d.id: d.label for d in primary.definitions.outcomes}
     cohort = report.cohort
+    n = len(cohort.patients)
     return [
         save_figure(
             plot_response_rates(rates, labels),
@@ -467,12 +475,23 @@ def render_figures(report) -> list[FigureFiles]:
         save_figure(
             plot_swimmer(cohort.patients, primary.outcomes, cohort.adverse_events),
             "fig2_swimmer",
-            "Course of DTT per patient",
+            "Course of DTT per patient"
+            + (
+                f" ({SWIMMER_MAX_PATIENTS} of {n} patients, evenly spaced by study ID)"
+                if n > SWIMMER_MAX_PATIENTS
+                else ""
+            ),
         ),
         save_figure(
             plot_lab_trajectories(primary.visits, cohort.patients),
             "fig3_lab_trajectories",
-            "CRP and albumin during DTT",
+            "CRP and albumin during DTT"
+            + (
+                f" (group means; individual lines are drawn up to {TRAJECTORY_MAX_PATIENTS} "
+                "patients)"
+                if n > TRAJECTORY_MAX_PATIENTS
+                else ""
+            ),
         ),
         save_figure(
             plot_kaplan_meier(persistence_data(cohort)),
