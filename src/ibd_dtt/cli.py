@@ -39,6 +39,22 @@ ConfigOpt = Annotated[
 ]
 
 
+MissingOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="Missing-data strategy (repeatable): as-observed, nri, locf."),
+]
+WindowsOpt = Annotated[
+    Path | None, typer.Option(help="Visit-window YAML instead of the paper's windows.")
+]
+AfterEpisodeOpt = Annotated[
+    str | None,
+    typer.Option(help="Override: exclude, include_after_deescalation or include."),
+]
+AllowRejectedOpt = Annotated[
+    bool, typer.Option(help="Analyse the accepted rows even if some rows were rejected.")
+]
+
+
 def _cell(value: object) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
@@ -88,6 +104,18 @@ def _load(data: Path, config: Path | None) -> ValidationResult:
     except IbdDttError as exc:
         console.print(f"[bold red]error[/]: {exc}")
         raise typer.Exit(EXIT_UNUSABLE) from None
+
+
+def _load_for_analysis(data: Path, config: Path | None, allow_rejected: bool):
+    """Validate, print the errors, stop unless the data are valid (or rejected rows are
+    allowed), and score."""
+    result = _load(data, config)
+    _print_problems(result, show_warnings=False)
+    _print_verdict(result)
+    if not result.is_valid and not allow_rejected:
+        console.print("Fix the errors above, or pass --allow-rejected to analyse the rest.")
+        raise typer.Exit(EXIT_INVALID)
+    return score_registry(result)
 
 
 @app.command("validate")
@@ -156,21 +184,10 @@ def outcomes_command(
     definitions: Annotated[
         str, typer.Option(help="Definition set: paper, stride2, simple, or a YAML file.")
     ] = "paper",
-    missing: Annotated[
-        list[str] | None,
-        typer.Option(help="Missing-data strategy: as-observed, nri, locf (repeatable)."),
-    ] = None,
-    windows: Annotated[
-        Path | None, typer.Option(help="Visit-window YAML instead of the paper's windows.")
-    ] = None,
-    after_episode: Annotated[
-        str | None,
-        typer.Option(help="Override: exclude, include_after_deescalation or include."),
-    ] = None,
-    allow_rejected: Annotated[
-        bool,
-        typer.Option(help="Analyse the accepted rows even if some rows were rejected."),
-    ] = False,
+    missing: MissingOpt = None,
+    windows: WindowsOpt = None,
+    after_episode: AfterEpisodeOpt = None,
+    allow_rejected: AllowRejectedOpt = False,
 ) -> None:
     """Derive DTT episodes, windowed visits and outcomes; write them as CSV and Parquet."""
     strategies = missing or ["as-observed"]
@@ -181,13 +198,7 @@ def outcomes_command(
             f"--after-episode one of {', '.join(_AFTER_EPISODE)}"
         )
         raise typer.Exit(EXIT_UNUSABLE)
-    result = _load(data, config)
-    _print_problems(result, show_warnings=False)
-    _print_verdict(result)
-    if not result.is_valid and not allow_rejected:
-        console.print("Fix the errors above, or pass --allow-rejected to analyse the rest.")
-        raise typer.Exit(EXIT_INVALID)
-    scored = score_registry(result)
+    scored = _load_for_analysis(data, config, allow_rejected)
     for strategy in strategies:
         try:
             with console.status(f"deriving outcomes ({definitions}, {strategy})"):
@@ -229,17 +240,9 @@ def report_command(
             "are sensitivity analyses shown beside it): paper, stride2, simple, or a YAML file."
         ),
     ] = None,
-    missing: Annotated[
-        list[str] | None,
-        typer.Option(help="Missing-data strategy (repeatable): as-observed, nri, locf."),
-    ] = None,
-    windows: Annotated[
-        Path | None, typer.Option(help="Visit-window YAML instead of the paper's windows.")
-    ] = None,
-    after_episode: Annotated[
-        str | None,
-        typer.Option(help="Override: exclude, include_after_deescalation or include."),
-    ] = None,
+    missing: MissingOpt = None,
+    windows: WindowsOpt = None,
+    after_episode: AfterEpisodeOpt = None,
     ci: Annotated[
         str, typer.Option(help="Confidence interval for proportions: clopper-pearson, wilson.")
     ] = "clopper-pearson",
@@ -250,10 +253,7 @@ def report_command(
             "out patient-level listings, figures and datasets."
         ),
     ] = 0,
-    allow_rejected: Annotated[
-        bool,
-        typer.Option(help="Analyse the accepted rows even if some rows were rejected."),
-    ] = False,
+    allow_rejected: AllowRejectedOpt = False,
 ) -> None:
     """Full analysis and publication report: Tables 1-4, response, labs, safety,
     persistence, figures; HTML, Excel, Word, CSV and Parquet."""
@@ -276,13 +276,7 @@ def report_command(
         for problem in problems:
             console.print(f"[bold red]error[/]: {problem}")
         raise typer.Exit(EXIT_UNUSABLE)
-    result = _load(data, config)
-    _print_problems(result, show_warnings=False)
-    _print_verdict(result)
-    if not result.is_valid and not allow_rejected:
-        console.print("Fix the errors above, or pass --allow-rejected to analyse the rest.")
-        raise typer.Exit(EXIT_INVALID)
-    scored = score_registry(result)
+    scored = _load_for_analysis(data, config, allow_rejected)
     combos = [(d, s) for d in definition_sets for s in strategies]
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     try:
