@@ -10,7 +10,13 @@ import pandas as pd
 
 from ibd_dtt.config import StudyConfig
 from ibd_dtt.outcomes.definitions import DefinitionSet
-from ibd_dtt.outcomes.rules import RULES, OutcomeValue, Record, RuleContext
+from ibd_dtt.outcomes.rules import (
+    RULES,
+    OutcomeValue,
+    Record,
+    RuleContext,
+    steroid_course_records,
+)
 from ibd_dtt.windows.windows import VisitWindow, VisitWindows
 
 Strategy = Literal["as-observed", "nri", "locf"]
@@ -53,7 +59,7 @@ def _records(visits: pd.DataFrame) -> dict[tuple[str, str], dict[str, Record]]:
 def _explain_missing(
     result: OutcomeValue,
     window: VisitWindow,
-    episode: pd.Series,
+    episode: dict,
     follow_days: int,
     windows: VisitWindows,
 ) -> str | None:
@@ -72,7 +78,7 @@ def _explain_missing(
 
 
 def _nri(
-    result: OutcomeValue, window: VisitWindow, episode: pd.Series, follow_days: int
+    result: OutcomeValue, window: VisitWindow, episode: dict, follow_days: int
 ) -> OutcomeValue | None:
     """Non-responder imputation: stopped DTT for failure / AE before the window closed."""
     if result.value is not None or result.missing != "follow_up":
@@ -111,17 +117,22 @@ def evaluate_outcomes(
         raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
     data_cut: dt.date = config.data_cut_date
     records = _records(visits)
-    patient_info = patients.set_index("patient_id")
+    patient_info = patients.set_index("patient_id")[["diagnosis", "center"]].to_dict("index")
     therapies_by_patient = {pid: frame for pid, frame in therapies.groupby("patient_id")}
+    steroids_by_patient: dict[str, list[dict]] = {}
+    for course in steroid_course_records(therapies):
+        steroids_by_patient.setdefault(course["patient_id"], []).append(course)
     rows = []
     for episode in episodes.itertuples(index=False):
-        ep = pd.Series(episode._asdict())
+        ep = episode._asdict()
         pid = ep["patient_id"]
-        info = patient_info.loc[pid]
+        info = patient_info[pid]
         diagnosis = str(info["diagnosis"])
         center = None if pd.isna(info["center"]) else str(info["center"])
         follow_days = (pd.Timestamp(data_cut) - ep["start_date"]).days
         baseline = records.get((pid, windows.baseline.name), {})
+        patient_therapies = therapies_by_patient.get(pid, therapies.iloc[0:0])
+        steroid_records = tuple(steroids_by_patient.get(pid, ()))
         for outcome in definitions.outcomes:
             spec = outcome.rule_for(diagnosis, definitions.ibdu_as)
             if spec is None:
@@ -136,8 +147,9 @@ def evaluate_outcomes(
                     baseline=baseline,
                     follow_up=records.get((pid, timepoint), {}),
                     crp_uln=config.crp_uln_for(center),
-                    episode=ep.to_dict(),
-                    therapies=therapies_by_patient.get(pid, therapies.iloc[0:0]),
+                    episode=ep,
+                    therapies=patient_therapies,
+                    steroid_records=steroid_records,
                     data_cut=data_cut,
                 )
                 result = function(ctx, **spec.params)

@@ -61,6 +61,9 @@ class RuleContext:
     episode: dict[str, Any]
     therapies: pd.DataFrame
     data_cut: dt.date
+    # The patient's corticosteroid courses as records; the engine computes them once per
+    # patient (filtering a DataFrame for every evaluation dominated the run time).
+    steroid_records: tuple[dict[str, Any], ...] | None = None
 
     def pair(self, parameter: str) -> tuple[Record | None, Record | None]:
         return self.baseline.get(parameter), self.follow_up.get(parameter)
@@ -346,12 +349,26 @@ def biomarker_normalisation(
     return OutcomeValue(crp_ok and fc_ok, "CRP and calprotectin", inputs)
 
 
-def _steroid_courses(ctx: RuleContext, include_local: bool) -> pd.DataFrame:
-    t = ctx.therapies
-    steroids = t[t["drug_category"] == "corticosteroid"]
-    if not include_local:
-        steroids = steroids[steroids["mechanism_class"] == "systemic_corticosteroid"]
-    return steroids
+def steroid_course_records(therapies: pd.DataFrame) -> tuple[dict[str, Any], ...]:
+    """The corticosteroid courses of ``therapies`` as records (drug, row, dates, class)."""
+    steroids = therapies[therapies["drug_category"] == "corticosteroid"]
+    columns = ["patient_id", "drug", "_row", "start_date", "stop_date", "mechanism_class"]
+    return tuple(steroids.reindex(columns=columns).to_dict("records"))
+
+
+def _steroid_courses(ctx: RuleContext, include_local: bool) -> list[dict[str, Any]]:
+    records = ctx.steroid_records
+    if records is None:
+        records = steroid_course_records(ctx.therapies)
+    return [
+        r for r in records if include_local or r["mechanism_class"] == "systemic_corticosteroid"
+    ]
+
+
+def _running_between(course: dict[str, Any], first: pd.Timestamp, last: pd.Timestamp) -> bool:
+    """Whether a course runs at some time from ``first`` to ``last`` (open courses run on)."""
+    stop = course["stop_date"]
+    return course["start_date"] <= last and (pd.isna(stop) or stop >= first)
 
 
 def steroid_withdrawal(
@@ -363,12 +380,8 @@ def steroid_withdrawal(
     a course is still running when follow-up ended before ``within_days``.
     """
     start = pd.Timestamp(ctx.episode["start_date"])
-    steroids = _steroid_courses(ctx, include_local)
-    running = steroids[
-        (steroids["start_date"] <= start)
-        & (steroids["stop_date"].isna() | (steroids["stop_date"] >= start))
-    ]
-    if running.empty:
+    running = [r for r in _steroid_courses(ctx, include_local) if _running_between(r, start, start)]
+    if not running:
         return OutcomeValue(
             None, "not applicable", {}, "no corticosteroid at DTT start", "not_applicable"
         )
@@ -378,7 +391,7 @@ def steroid_withdrawal(
             "stop": None if pd.isna(r["stop_date"]) else str(r["stop_date"].date()),
             "stop_day": None if pd.isna(r["stop_date"]) else int((r["stop_date"] - start).days),
         }
-        for r in running.to_dict("records")
+        for r in running
     }
     stop_days = [v["stop_day"] for v in inputs.values()]
     if all(d is not None and d <= within_days for d in stop_days):
@@ -413,17 +426,13 @@ def steroid_free_remission(
     ]
     visit = pd.Timestamp(max(d for d in dates if d is not None))
     since = visit - pd.Timedelta(days=steroid_free_days)
-    steroids = _steroid_courses(ctx, include_local)
-    overlapping = steroids[
-        (steroids["start_date"] <= visit)
-        & (steroids["stop_date"].isna() | (steroids["stop_date"] >= since))
+    overlapping = [
+        r for r in _steroid_courses(ctx, include_local) if _running_between(r, since, visit)
     ]
     inputs = remission.inputs | {
-        "steroid_courses_in_period": [
-            f"{r['drug']}@therapies:{r['_row']}" for r in overlapping.to_dict("records")
-        ]
+        "steroid_courses_in_period": [f"{r['drug']}@therapies:{r['_row']}" for r in overlapping]
     }
-    free = overlapping.empty
+    free = not overlapping
     branch = f"{remission.branch}; steroid-free {steroid_free_days} days: {free}"
     return OutcomeValue(bool(remission.value and free), branch, inputs)
 

@@ -147,7 +147,9 @@ def _select(usable: pd.DataFrame, window: VisitWindow, kind: str) -> pd.DataFram
             + usable["_chosen_distance"].astype(str)
             + " days)"
         )
-        tied = usable.groupby(keys)["_distance"].transform(lambda d: int((d == d.min()).sum()) > 1)
+        # the chosen visit has the smallest distance, so a tie = another row at that distance
+        at_min = (usable["_distance"] == usable["_chosen_distance"]).astype(int)
+        tied = at_min.groupby([usable[k] for k in keys]).transform("sum") > 1
         why = why.where(
             ~tied, why + "; tie between equally distant visits, resolved to the earlier"
         )
