@@ -152,3 +152,17 @@ def test_suppressed_export_leaves_out_patient_level_outputs(paper_report, paper_
     assert "<5" in (tmp_path / "tables" / "safety.csv").read_text()
     wb = load_workbook(tmp_path / "tables.xlsx")
     assert "table3_maintained" not in wb.sheetnames
+
+
+def test_long_patient_listings_are_left_to_the_spreadsheet_not_the_documents():
+    import pandas as pd
+
+    from ibd_dtt.report.model import ReportTable
+    from ibd_dtt.report.render import LISTING_MAX_ROWS, _for_documents
+
+    rows = pd.DataFrame({"Patient": [f"P{i}" for i in range(LISTING_MAX_ROWS + 1)]})
+    long = ReportTable("table3_maintained", "T3", rows, rows, (), patient_level=True)
+    short = ReportTable("table3_maintained", "T3", rows.head(5), rows.head(5), (), True)
+    printed = _for_documents(long)
+    assert printed.display.empty and "full listing is in tables.xlsx" in printed.notes[-1]
+    assert _for_documents(short) is short

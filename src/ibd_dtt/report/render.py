@@ -30,6 +30,27 @@ from ibd_dtt.report.narrative import headline_cards, methods_paragraphs, results
 FIXED_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 FIXED_DOC_DATE = dt.datetime(2000, 1, 1)
 PATIENT_LEVEL_FIGURES = ("fig2_swimmer", "fig3_lab_trajectories")
+# Patient listings longer than this are kept whole in the CSV, Parquet and Excel files but
+# not printed in the HTML page or the Word document (a 10 000-row table is not readable).
+LISTING_MAX_ROWS = 200
+
+
+def _for_documents(table: ReportTable) -> ReportTable:
+    if not table.patient_level or len(table.display) <= LISTING_MAX_ROWS:
+        return table
+    note = (
+        f"{len(table.display)} patients: the full listing is in tables.xlsx (sheet "
+        f"{table.key[:31]}) and tables/{table.key}.csv; documents print listings of up to "
+        f"{LISTING_MAX_ROWS} patients."
+    )
+    return ReportTable(
+        table.key,
+        table.title,
+        table.data,
+        table.display.iloc[0:0],
+        (*table.notes, note),
+        table.patient_level,
+    )
 
 
 def hash_inputs(source: str | Path | None) -> dict[str, str]:
@@ -293,7 +314,8 @@ def write_report(
     write_figures(figures, out / "figures")
     title = "Dual-targeted therapy in IBD: study report"
     write_xlsx(tables, out / "tables.xlsx")
-    write_docx(tables, out / "tables.docx", title)
+    documents = [_for_documents(t) for t in tables]
+    write_docx(documents, out / "tables.docx", title)
     prov = provenance(report, source)
     (out / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
 
@@ -324,7 +346,7 @@ def write_report(
         results=results_paragraphs(report, min_cell_count),
         tables=[
             {"key": t.key, "title": t.title, "notes": t.notes, "html": _html_table(t)}
-            for t in tables
+            for t in documents
         ],
         figures=[
             {
