@@ -92,7 +92,7 @@ def _courses(frame: pd.DataFrame) -> list[_Course]:
             stop=_day(r["stop_date"]),
             stop_reason=None if pd.isna(r["stop_reason"]) else str(r["stop_reason"]),
         )
-        for i, r in frame.iterrows()
+        for i, r in zip(frame.index, frame.to_dict("records"), strict=True)
         if not pd.isna(r["start_date"])
     ]
     return sorted(courses, key=lambda c: (c.start, c.drug, c.row))
