@@ -1,0 +1,92 @@
+"""Drug-aware treatment eras from OMOP ``drug_exposure`` rows.
+
+Rule (issue 5; peers.md section 2 on why one gap for all drugs breaks 8-weekly infusions):
+each record covers ``max(expected dosing interval of its ingredient, days_supply)`` days from
+its start date; records of the same ingredient merge into one era while the next record starts
+no more than ``era_gap`` days (default 30) after the coverage so far ends.
+
+Intervals are half-open: a record starting on day ``s`` and covering ``n`` days covers days
+``s .. s+n-1``; ``era_end`` is the first day *not* covered. The gap between two records is
+``next_start - coverage_end`` (uncovered days), so a gap of exactly ``era_gap`` merges and one
+day more starts a new era.
+"""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+from ibis import _
+
+from ibd_dtt.catalogue import load_drug_catalogue
+
+
+def advanced_therapy_concepts() -> pd.DataFrame:
+    """Advanced-therapy ingredients from the drug catalogue: OMOP ingredient concept ID,
+    abbreviation, mechanism class and expected maintenance interval (days)."""
+    advanced = [
+        d for d in load_drug_catalogue().drugs if d.is_advanced and d.omop_concept_id is not None
+    ]
+    return pd.DataFrame(
+        {
+            "concept_id": pd.Series([d.omop_concept_id for d in advanced], dtype="int64"),
+            "drug": [d.abbreviation for d in advanced],
+            "mechanism_class": [d.mechanism_class for d in advanced],
+            "interval_days": pd.Series(
+                [d.maintenance_interval_days for d in advanced], dtype="int64"
+            ),
+        }
+    )
+
+
+def derive_drug_eras(
+    drug_exposure: ibis.Table,
+    concepts: ibis.Table | pd.DataFrame | None = None,
+    era_gap: int = 30,
+) -> ibis.Table:
+    """One row per person x ingredient era: ``person_id, drug, mechanism_class, era_start,
+    era_end`` (first uncovered day), ``records``.
+
+    ``drug_exposure`` needs ``person_id, drug_concept_id, drug_exposure_start_date,
+    days_supply`` (NULL days_supply = 0, i.e. the dosing interval alone). Only records whose
+    ``drug_concept_id`` is in ``concepts`` are used.
+    """
+    if era_gap < 0:
+        raise ValueError("`era_gap` must be 0 or more days")
+    if concepts is None:
+        concepts = advanced_therapy_concepts()
+    if isinstance(concepts, pd.DataFrame):
+        concepts = ibis.memtable(concepts)
+    records = drug_exposure.inner_join(
+        concepts, drug_exposure.drug_concept_id == concepts.concept_id
+    ).select(
+        person_id=_.person_id,
+        drug=_.drug,
+        mechanism_class=_.mechanism_class,
+        start=_.drug_exposure_start_date.cast("date"),
+        covered_days=ibis.greatest(_.interval_days, _.days_supply.fill_null(0)).cast("int64"),
+    )
+    records = records.mutate(end=(_.start + _.covered_days.as_interval("D")).cast("date"))
+    order = [_.start, _.end]
+    by = ["person_id", "drug"]
+    records = records.mutate(
+        coverage=_.end.max().over(ibis.cumulative_window(group_by=by, order_by=order))
+    )
+    records = records.mutate(
+        previous_coverage=_.coverage.lag().over(ibis.window(group_by=by, order_by=order))
+    )
+    records = records.mutate(
+        new_era=ibis.ifelse(
+            _.previous_coverage.isnull()
+            | (_.start.delta(_.previous_coverage, unit="day") > era_gap),
+            1,
+            0,
+        )
+    )
+    records = records.mutate(
+        era_number=_.new_era.sum().over(ibis.cumulative_window(group_by=by, order_by=order))
+    )
+    return (
+        records.group_by(["person_id", "drug", "mechanism_class", "era_number"])
+        .aggregate(era_start=_.start.min(), era_end=_.end.max(), records=_.count())
+        .drop("era_number")
+    )

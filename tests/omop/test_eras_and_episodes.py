@@ -1,0 +1,115 @@
+"""Hand-built cases pin the era and combination rules (issue 5, "Done when"), on DuckDB.
+
+Intervals from the drug catalogue: IFX and VDZ and UST every 56 days, ADA every 14 days.
+Concept IDs are the catalogue's OMOP ingredient concepts.
+"""
+
+import datetime as dt
+
+import ibis
+import pandas as pd
+import pytest
+
+from ibd_dtt.omop import advanced_therapy_concepts, derive_combination_episodes, derive_drug_eras
+
+CONCEPT = advanced_therapy_concepts().set_index("drug")["concept_id"].to_dict()
+DAY0 = dt.date(2024, 1, 1)
+
+
+def exposures(*rows):
+    """rows: (person, drug, start day, days_supply or None)."""
+    return ibis.memtable(
+        pd.DataFrame(
+            {
+                "person_id": [r[0] for r in rows],
+                "drug_concept_id": [CONCEPT[r[1]] for r in rows],
+                "drug_exposure_start_date": [DAY0 + dt.timedelta(days=r[2]) for r in rows],
+                "days_supply": pd.array([r[3] for r in rows], dtype="Int64"),
+            }
+        )
+    )
+
+
+def run(expr) -> pd.DataFrame:
+    frame = ibis.duckdb.connect().execute(expr)
+    for column in ("era_start", "era_end", "start", "end"):
+        if column in frame:
+            frame[column] = (pd.to_datetime(frame[column]) - pd.Timestamp(DAY0)).dt.days
+    return frame.sort_values(list(frame.columns)).reset_index(drop=True)
+
+
+def test_gap_of_exactly_era_gap_days_merges():
+    # IFX day 0 covers days 0-55 (era_end 56); next dose day 86 = 30 uncovered days -> merge.
+    eras = run(derive_drug_eras(exposures((1, "IFX", 0, None), (1, "IFX", 86, None))))
+    assert eras[["drug", "era_start", "era_end", "records"]].values.tolist() == [["IFX", 0, 142, 2]]
+
+
+def test_one_day_more_than_era_gap_splits():
+    eras = run(derive_drug_eras(exposures((1, "IFX", 0, None), (1, "IFX", 87, None))))
+    assert eras[["era_start", "era_end"]].values.tolist() == [[0, 56], [87, 143]]
+
+
+def test_days_supply_longer_than_the_interval_is_used():
+    # ADA interval 14 days, but a 90-day dispensing covers 90 days.
+    eras = run(derive_drug_eras(exposures((1, "ADA", 0, 90), (1, "ADA", 100, None))))
+    assert eras[["era_start", "era_end"]].values.tolist() == [[0, 114]]
+
+
+def test_era_gap_is_a_parameter():
+    rows = exposures((1, "IFX", 0, None), (1, "IFX", 87, None))
+    assert len(run(derive_drug_eras(rows, era_gap=31))) == 1
+    with pytest.raises(ValueError, match="era_gap"):
+        derive_drug_eras(rows, era_gap=-1)
+
+
+def test_every_eight_weeks_infusions_stay_one_era():
+    # 8-weekly VDZ for two years: one era (a single 30-day gap for all drugs would also
+    # merge here, but an interval of 1 day + 30 would split every infusion).
+    rows = exposures(*[(1, "VDZ", 56 * k, None) for k in range(14)])
+    eras = run(derive_drug_eras(rows))
+    assert eras[["era_start", "era_end", "records"]].values.tolist() == [[0, 56 * 14, 14]]
+
+
+def test_rows_in_random_order_give_the_same_eras():
+    ordered = [(1, "IFX", 56 * k, None) for k in range(6)] + [(2, "UST", 0, None)]
+    shuffled = [ordered[i] for i in (4, 6, 0, 2, 5, 1, 3)]
+    assert run(derive_drug_eras(exposures(*ordered))).equals(
+        run(derive_drug_eras(exposures(*shuffled)))
+    )
+
+
+def test_overlap_of_exactly_combination_window_counts():
+    # VDZ covers days 0-55 (end 56); UST from day 26: both on days 26-55 = 30 days.
+    eras = derive_drug_eras(exposures((1, "VDZ", 0, None), (1, "UST", 26, None)))
+    episodes = run(derive_combination_episodes(eras))
+    assert episodes[["regimen", "start", "end", "ended_by", "overlap_days"]].values.tolist() == [
+        ["UST+VDZ", 26, 56, "VDZ", 30]
+    ]
+
+
+def test_overlap_one_day_shorter_does_not_count():
+    eras = derive_drug_eras(exposures((1, "VDZ", 0, None), (1, "UST", 27, None)))
+    assert run(derive_combination_episodes(eras)).empty
+
+
+def test_two_drugs_of_the_same_mechanism_are_not_dtt():
+    # IFX and ADA are both anti-TNF: a long overlap is a switch artefact, not DTT.
+    eras = derive_drug_eras(exposures((1, "IFX", 0, 365), (1, "ADA", 10, 365)))
+    assert run(derive_combination_episodes(eras)).empty
+
+
+def test_episodes_are_per_person_and_name_the_agent_that_ended_first():
+    eras = derive_drug_eras(
+        exposures(
+            (1, "UST", 0, 200),
+            (1, "VDZ", 50, 100),
+            (2, "TOF", 0, 90),
+            (2, "UST", 0, 90),
+            (3, "UST", 0, 200),
+        )
+    )
+    episodes = run(derive_combination_episodes(eras))
+    assert episodes[["person_id", "regimen", "start", "end", "ended_by"]].values.tolist() == [
+        [1, "UST+VDZ", 50, 150, "VDZ"],
+        [2, "TOF+UST", 0, 90, "TOF+UST"],
+    ]
