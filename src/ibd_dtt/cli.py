@@ -336,6 +336,69 @@ def synth_command(
     console.print(f"synthetic registry (seed {seed}) written to {out}: {rows}")
 
 
+omop_app = typer.Typer(no_args_is_help=True, help="The EHR front door: an OMOP CDM database.")
+app.add_typer(omop_app, name="omop")
+
+
+@omop_app.command("episodes")
+def omop_episodes_command(
+    cdm: Annotated[
+        Path, typer.Option(help="The CDM: a folder of Parquet/CSV tables or a .duckdb file.")
+    ],
+    out: Annotated[Path, typer.Option(help="Parquet file to write the episodes to.")],
+    era_gap: Annotated[
+        int,
+        typer.Option(
+            help="Days allowed between coverage and the next record of the same ingredient."
+        ),
+    ] = 30,
+    combination_window: Annotated[
+        int, typer.Option(help="Minimum overlap (days) of two mechanisms to count as DTT.")
+    ] = 30,
+) -> None:
+    """Find every DTT episode: drug-aware eras, then overlapping eras of different mechanisms."""
+    from ibd_dtt.omop import derive_combination_episodes, derive_drug_eras
+    from ibd_dtt.omop.cdm import open_cdm, require
+
+    if era_gap < 0 or combination_window < 1:
+        console.print("[bold red]error[/]: --era-gap must be >= 0 and --combination-window >= 1")
+        raise typer.Exit(EXIT_UNUSABLE)
+    try:
+        tables = open_cdm(cdm)
+        require(tables, "drug_exposure")
+        with console.status("deriving treatment eras and DTT episodes"):
+            episodes = derive_combination_episodes(
+                derive_drug_eras(tables["drug_exposure"], era_gap=era_gap), combination_window
+            ).to_pyarrow()
+    except IbdDttError as exc:
+        console.print(f"[bold red]error[/]: {exc}")
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    import pyarrow.parquet as pq
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(episodes, out)
+    console.print(f"{episodes.num_rows} DTT episodes written to {out}")
+
+
+@app.command("synth-omop")
+def synth_omop_command(
+    out: Annotated[Path, typer.Option(help="Folder to write the CDM tables (Parquet) to.")],
+    persons: Annotated[int, typer.Option(help="Number of persons.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+) -> None:
+    """Write a SYNTHETIC OMOP CDM (one drug_exposure row per administration, random order)."""
+    from ibd_dtt.omop.synth import generate_omop, write_omop
+
+    if persons < 1:
+        console.print("[bold red]error[/]: --persons must be at least 1")
+        raise typer.Exit(EXIT_UNUSABLE)
+    with console.status(f"generating {persons} synthetic persons"):
+        tables = generate_omop(persons, seed)
+        write_omop(tables, out)
+    rows = ", ".join(f"{name} {len(frame)}" for name, frame in tables.items())
+    console.print(f"synthetic CDM (seed {seed}) written to {out}: {rows}")
+
+
 @app.command("version")
 def version_command() -> None:
     """Print the ibd-dtt version."""
