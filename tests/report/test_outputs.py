@@ -166,3 +166,23 @@ def test_long_patient_listings_are_left_to_the_spreadsheet_not_the_documents():
     printed = _for_documents(long)
     assert printed.display.empty and "full listing is in tables.xlsx" in printed.notes[-1]
     assert _for_documents(short) is short
+
+
+def test_suppression_masks_small_group_sizes_and_statistics_of_small_rows(paper_report):
+    from ibd_dtt.report.render import suppress_table
+
+    labs = suppress_table(paper_report.tables["lab_changes"], 5)
+    uc6 = labs.display[
+        (labs.display["Parameter"] == "CRP, mg/L")
+        & (labs.display["Timepoint"] == "6 months")
+        & (labs.display["Group"] == "UC")
+    ].iloc[0]
+    assert uc6["n (pairs)"] == "<5" and uc6["Baseline mean"] == "suppressed"
+    cd6 = labs.display[
+        (labs.display["Parameter"] == "CRP, mg/L")
+        & (labs.display["Timepoint"] == "6 months")
+        & (labs.display["Group"] == "CD")
+    ].iloc[0]
+    assert cd6["Baseline mean"] == "11.93"  # 7 pairs: shown
+    t1 = suppress_table(paper_report.tables["table1_baseline"], 9)
+    assert "UC (N<9)" in t1.display.columns and "CD (N=10)" in t1.display.columns

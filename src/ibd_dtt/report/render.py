@@ -126,11 +126,48 @@ def suppress_cell(text: str, min_count: int) -> str:
     return text
 
 
+_GROUP_SIZE = re.compile(r"\(N=(\d+)\)")
+_ROW_SIZE_COLUMNS = ("n (pairs)", "Patients")
+
+
+def _suppress_value(value, min_count: int):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):  # integer cells of display tables are counts
+        return f"<{min_count}" if 0 < value < min_count else value
+    return suppress_cell(value, min_count) if isinstance(value, str) else value
+
+
 def suppress_table(table: ReportTable, min_count: int) -> ReportTable:
-    display = table.display.map(lambda v: suppress_cell(v, min_count) if isinstance(v, str) else v)
+    """Render-time small-cell suppression of one table (see docs/statistics.md): counts and
+    their complements, group sizes in the headers, and every statistic of a row that is
+    computed from fewer than ``min_count`` patients (e.g. a mean over 3 pairs)."""
+    display = table.display.copy()
+    for column in _ROW_SIZE_COLUMNS:
+        if column not in display:
+            continue
+        sizes = pd.to_numeric(display[column], errors="coerce")
+        small = (sizes > 0) & (sizes < min_count)
+        if small.any():
+            labels = list(display.columns[: list(display.columns).index(column)])
+            for other in display.columns:
+                if other not in labels and other != column:
+                    display[other] = display[other].astype(object)
+                    display.loc[small, other] = "suppressed"
+    display = display.map(lambda v: _suppress_value(v, min_count)).map(
+        lambda v: "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+    )
+    display.columns = [
+        _GROUP_SIZE.sub(
+            lambda m: f"(N<{min_count})" if 0 < int(m.group(1)) < min_count else m.group(0),
+            str(c),
+        )
+        for c in display.columns
+    ]
     note = (
         f"Small-cell suppression: counts from 1 to {min_count - 1} are shown as "
-        f"'<{min_count}', and complements that would reveal them are masked."
+        f"'<{min_count}', complements that would reveal them are masked, and statistics "
+        f"computed from fewer than {min_count} patients are not shown."
     )
     return ReportTable(
         table.key,
