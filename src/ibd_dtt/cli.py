@@ -368,7 +368,12 @@ def omop_episodes_command(
         require(tables, "drug_exposure")
         with console.status("deriving treatment eras and DTT episodes"):
             episodes = derive_combination_episodes(
-                derive_drug_eras(tables["drug_exposure"], era_gap=era_gap), combination_window
+                derive_drug_eras(
+                    tables["drug_exposure"],
+                    era_gap=era_gap,
+                    concept_ancestor=tables.get("concept_ancestor"),
+                ),
+                combination_window,
             ).to_pyarrow()
     except IbdDttError as exc:
         console.print(f"[bold red]error[/]: {exc}")

@@ -113,3 +113,24 @@ def test_episodes_are_per_person_and_name_the_agent_that_ended_first():
         [1, "UST+VDZ", 50, 150, "VDZ"],
         [2, "TOF+UST", 0, 90, "TOF+UST"],
     ]
+
+
+def test_drug_concepts_map_to_ingredients_through_concept_ancestor():
+    # A (made-up) branded-drug concept 90000001 descending from the UST ingredient: its records
+    # count as UST (56-day interval); without concept_ancestor they are not recognised.
+    rows = ibis.memtable(
+        pd.DataFrame(
+            {
+                "person_id": [1, 1],
+                "drug_concept_id": [90000001, CONCEPT["UST"]],
+                "drug_exposure_start_date": [DAY0, DAY0 + dt.timedelta(days=70)],
+                "days_supply": pd.array([None, None], dtype="Int64"),
+            }
+        )
+    )
+    ancestor = ibis.memtable(
+        pd.DataFrame({"ancestor_concept_id": [CONCEPT["UST"]], "descendant_concept_id": [90000001]})
+    )
+    eras = run(derive_drug_eras(rows, concept_ancestor=ancestor))
+    assert eras[["drug", "era_start", "era_end", "records"]].values.tolist() == [["UST", 0, 126, 2]]
+    assert run(derive_drug_eras(rows))[["era_start", "records"]].values.tolist() == [[70, 1]]

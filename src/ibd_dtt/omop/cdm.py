@@ -12,6 +12,7 @@ REQUIRED_COLUMNS = {
     "drug_exposure": ("person_id", "drug_concept_id", "drug_exposure_start_date", "days_supply"),
     "person": ("person_id", "gender_concept_id", "year_of_birth"),
     "condition_occurrence": ("person_id", "condition_concept_id", "condition_start_date"),
+    "concept_ancestor": ("ancestor_concept_id", "descendant_concept_id"),
 }
 
 

@@ -42,13 +42,16 @@ def derive_drug_eras(
     drug_exposure: ibis.Table,
     concepts: ibis.Table | pd.DataFrame | None = None,
     era_gap: int = 30,
+    concept_ancestor: ibis.Table | None = None,
 ) -> ibis.Table:
     """One row per person x ingredient era: ``person_id, drug, mechanism_class, era_start,
     era_end`` (first uncovered day), ``records``.
 
     ``drug_exposure`` needs ``person_id, drug_concept_id, drug_exposure_start_date,
-    days_supply`` (NULL days_supply = 0, i.e. the dosing interval alone). Only records whose
-    ``drug_concept_id`` is in ``concepts`` are used.
+    days_supply`` (NULL days_supply = 0, i.e. the dosing interval alone). Drug concepts map to
+    the ingredients of ``concepts`` through ``concept_ancestor`` when it is given (clinical
+    and branded drugs, e.g. "ustekinumab 90 MG/ML Prefilled Syringe [Stelara]", descend from
+    their ingredient), and directly (ingredient-level records) in any case.
     """
     if era_gap < 0:
         raise ValueError("`era_gap` must be 0 or more days")
@@ -56,9 +59,14 @@ def derive_drug_eras(
         concepts = advanced_therapy_concepts()
     if isinstance(concepts, pd.DataFrame):
         concepts = ibis.memtable(concepts)
-    records = drug_exposure.inner_join(
-        concepts, drug_exposure.drug_concept_id == concepts.concept_id
-    ).select(
+    mapping = concepts.select(drug_concept_id=_.concept_id, ingredient_id=_.concept_id)
+    if concept_ancestor is not None:
+        descendants = concept_ancestor.inner_join(
+            concepts, concept_ancestor.ancestor_concept_id == concepts.concept_id
+        ).select(drug_concept_id=_.descendant_concept_id, ingredient_id=_.ancestor_concept_id)
+        mapping = mapping.union(descendants, distinct=True)
+    mapped = drug_exposure.inner_join(mapping, "drug_concept_id")
+    records = mapped.inner_join(concepts, mapped.ingredient_id == concepts.concept_id).select(
         person_id=_.person_id,
         drug=_.drug,
         mechanism_class=_.mechanism_class,
