@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint docs bench clean
+.PHONY: demo test lint docs bench bench-omop clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ lint: $(STAMP)
 ## bench: time synth -> validate -> outcomes -> report at 18, 1 000 and 10 000 patients
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_registry.py --sizes 18 1000 10000
+
+## bench-omop: OMOP episode detection at 100 000 and 1 000 000 persons vs DuckDB read+sort
+bench-omop: $(STAMP)
+	$(BIN)/python benchmarks/bench_omop.py --persons 100000 1000000
 
 ## docs: regenerate docs/data-contract.md from the contract in code
 docs: $(STAMP)

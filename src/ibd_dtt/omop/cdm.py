@@ -20,16 +20,18 @@ class CdmError(IbdDttError):
     """The CDM cannot be opened or lacks a table or column a step needs."""
 
 
-def open_cdm(uri: str | Path) -> dict[str, ibis.Table]:
+def open_cdm(uri: str | Path, memory_limit: str | None = None) -> dict[str, ibis.Table]:
     """Tables of a CDM given as a folder of Parquet/CSV files (one per table) or a DuckDB
-    file. Table names are lower-cased."""
+    file. Table names are lower-cased. ``memory_limit`` (e.g. ``"3GB"``) caps DuckDB's
+    memory; above it DuckDB spills to disk."""
+    config = {"memory_limit": memory_limit} if memory_limit else {}
     path = Path(uri)
     if not path.exists():
         raise CdmError(
             f"no such CDM: {uri} (expected a folder of Parquet/CSV files or a .duckdb file)"
         )
     if path.is_dir():
-        con = ibis.duckdb.connect()
+        con = ibis.duckdb.connect(**config)
         tables = {}
         for file in sorted(path.iterdir()):
             if file.suffix.lower() == ".parquet":
@@ -39,7 +41,7 @@ def open_cdm(uri: str | Path) -> dict[str, ibis.Table]:
         if not tables:
             raise CdmError(f"{uri} holds no .parquet or .csv files")
         return tables
-    con = ibis.duckdb.connect(str(path), read_only=True)
+    con = ibis.duckdb.connect(str(path), read_only=True, **config)
     return {name.lower(): con.table(name) for name in con.list_tables()}
 
 

@@ -66,21 +66,23 @@ def derive_drug_eras(
         ).select(drug_concept_id=_.descendant_concept_id, ingredient_id=_.ancestor_concept_id)
         mapping = mapping.union(descendants, distinct=True)
     mapped = drug_exposure.inner_join(mapping, "drug_concept_id")
-    records = mapped.inner_join(concepts, mapped.ingredient_id == concepts.concept_id).select(
+    # Work on integer keys (ingredient concept) and attach names after aggregating: cheaper
+    # partitions and sorts on tens of millions of rows.
+    intervals = concepts.select(ingredient_id=_.concept_id, interval_days=_.interval_days)
+    records = mapped.inner_join(intervals, "ingredient_id").select(
         person_id=_.person_id,
-        drug=_.drug,
-        mechanism_class=_.mechanism_class,
+        ingredient_id=_.ingredient_id,
         start=_.drug_exposure_start_date.cast("date"),
         covered_days=ibis.greatest(_.interval_days, _.days_supply.fill_null(0)).cast("int64"),
     )
     records = records.mutate(end=(_.start + _.covered_days.as_interval("D")).cast("date"))
+    by = ["person_id", "ingredient_id"]
     order = [_.start, _.end]
-    by = ["person_id", "drug"]
+    # coverage of all earlier records = running max of their ends (one window, rows before)
     records = records.mutate(
-        coverage=_.end.max().over(ibis.cumulative_window(group_by=by, order_by=order))
-    )
-    records = records.mutate(
-        previous_coverage=_.coverage.lag().over(ibis.window(group_by=by, order_by=order))
+        previous_coverage=_.end.max().over(
+            ibis.window(group_by=by, order_by=order, rows=(None, -1))
+        )
     )
     records = records.mutate(
         new_era=ibis.ifelse(
@@ -93,8 +95,12 @@ def derive_drug_eras(
     records = records.mutate(
         era_number=_.new_era.sum().over(ibis.cumulative_window(group_by=by, order_by=order))
     )
-    return (
-        records.group_by(["person_id", "drug", "mechanism_class", "era_number"])
-        .aggregate(era_start=_.start.min(), era_end=_.end.max(), records=_.count())
-        .drop("era_number")
+    eras = records.group_by([*by, "era_number"]).aggregate(
+        era_start=_.start.min(), era_end=_.end.max(), records=_.count()
+    )
+    names = concepts.select(
+        ingredient_id=_.concept_id, drug=_.drug, mechanism_class=_.mechanism_class
+    )
+    return eras.inner_join(names, "ingredient_id").select(
+        "person_id", "drug", "mechanism_class", "era_start", "era_end", "records"
     )

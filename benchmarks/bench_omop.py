@@ -1,0 +1,105 @@
+"""OMOP episode detection at scale (issue 5): ``make bench-omop``.
+
+For each size a synthetic CDM is written (``ibd-dtt synth-omop``: one drug_exposure row per
+administration, random order), then, each in a fresh process on DuckDB:
+
+1. baseline: DuckDB reads drug_exposure and materialises it sorted by person, drug, date;
+2. episodes: drug-aware eras + DTT combinations (``ibd_dtt.omop``), written to Parquet.
+
+The goal: episodes <= 1.5 x baseline, peak memory < 4 GB, time linear in persons. Results are
+printed as Markdown and written to ``benchmarks/results/omop.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+BASELINE = r"""
+import json, resource, sys, time, duckdb
+t = time.perf_counter()
+con = duckdb.connect()
+con.execute(f"SET threads=2")
+con.execute(f"CREATE TABLE s AS SELECT * FROM read_parquet('{sys.argv[1]}/drug_exposure.parquet')"
+            " ORDER BY person_id, drug_concept_id, drug_exposure_start_date")
+rows = con.execute("SELECT count(*) FROM s").fetchone()[0]
+print(json.dumps({"seconds": time.perf_counter() - t, "rows": rows,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+EPISODES = r"""
+import json, resource, sys, time
+t = time.perf_counter()
+from ibd_dtt.omop import derive_combination_episodes, derive_drug_eras
+from ibd_dtt.omop.cdm import open_cdm
+tables = open_cdm(sys.argv[1], memory_limit=sys.argv[3])
+episodes = derive_combination_episodes(derive_drug_eras(tables["drug_exposure"]))
+episodes.to_parquet(sys.argv[2])
+import pyarrow.parquet as pq
+n = pq.read_metadata(sys.argv[2]).num_rows
+print(json.dumps({"seconds": time.perf_counter() - t, "episodes": n,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def child(code: str, *args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit")
+    args = parser.parse_args()
+    from ibd_dtt.omop.synth import generate_omop, write_omop
+
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for persons in args.persons:
+            cdm = Path(tmp) / f"cdm_{persons}"
+            write_omop(generate_omop(persons, seed=2024), cdm)
+            base = child(BASELINE, str(cdm))
+            eps = child(
+                EPISODES,
+                str(cdm),
+                str(Path(tmp) / f"episodes_{persons}.parquet"),
+                args.memory_limit,
+            )
+            results.append(
+                {
+                    "persons": persons,
+                    "drug_exposure_rows": base["rows"],
+                    "baseline_s": base["seconds"],
+                    "episodes_s": eps["seconds"],
+                    "ratio": eps["seconds"] / base["seconds"],
+                    "episodes": eps["episodes"],
+                    "peak_mb": eps["peak_mb"],
+                }
+            )
+            print(f"{persons} persons done", file=sys.stderr, flush=True)
+    print(
+        "| persons | drug_exposure rows | DuckDB read+sort s | episodes s | ratio | "
+        "episodes | peak MB |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        print(
+            f"| {r['persons']:,} | {r['drug_exposure_rows']:,} | {r['baseline_s']:.1f} | "
+            f"{r['episodes_s']:.1f} | {r['ratio']:.2f} | {r['episodes']:,} | "
+            f"{r['peak_mb']:.0f} |"
+        )
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "omop.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
