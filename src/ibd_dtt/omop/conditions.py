@@ -1,0 +1,38 @@
+"""The IBD cohort from ``condition_occurrence``: Crohn's disease (SNOMED 34000006, OMOP
+201606) and ulcerative colitis (SNOMED 64766004, OMOP 81893), with their descendant concepts
+through ``concept_ancestor`` when the CDM has it (clinical.md section 5)."""
+
+from __future__ import annotations
+
+import ibis
+from ibis import _
+
+IBD_CONDITIONS = {201606: "CD", 81893: "UC"}
+
+
+def derive_ibd_cohort(
+    condition_occurrence: ibis.Table, concept_ancestor: ibis.Table | None = None
+) -> ibis.Table:
+    """One row per person with an IBD condition: ``person_id, diagnosis, first_ibd_date``.
+
+    ``diagnosis`` is CD or UC, or IBDU when a person has records of both (the data manager
+    decides; the registry contract accepts IBDU).
+    """
+    roots = ibis.memtable(
+        {"root_concept_id": list(IBD_CONDITIONS), "diagnosis": list(IBD_CONDITIONS.values())}
+    )
+    mapping = roots.select(condition_concept_id=_.root_concept_id, diagnosis=_.diagnosis)
+    if concept_ancestor is not None:
+        below = concept_ancestor.inner_join(
+            roots, concept_ancestor.ancestor_concept_id == roots.root_concept_id
+        ).select(condition_concept_id=_.descendant_concept_id, diagnosis=_.diagnosis)
+        mapping = mapping.union(below, distinct=True)
+    hits = condition_occurrence.inner_join(mapping, "condition_concept_id")
+    per_person = hits.group_by("person_id").aggregate(
+        kinds=_.diagnosis.nunique(),
+        diagnosis=_.diagnosis.max(),
+        first_ibd_date=_.condition_start_date.cast("date").min(),
+    )
+    return per_person.mutate(diagnosis=ibis.ifelse(_.kinds > 1, "IBDU", _.diagnosis)).select(
+        "person_id", "diagnosis", "first_ibd_date"
+    )
