@@ -7,6 +7,8 @@ from __future__ import annotations
 import ibis
 from ibis import _
 
+from ibd_dtt.omop.vocabulary import expand_descendants
+
 IBD_CONDITIONS = {201606: "CD", 81893: "UC"}
 
 
@@ -19,14 +21,12 @@ def derive_ibd_cohort(
     decides; the registry contract accepts IBDU).
     """
     roots = ibis.memtable(
-        {"root_concept_id": list(IBD_CONDITIONS), "diagnosis": list(IBD_CONDITIONS.values())}
+        {"root_id": list(IBD_CONDITIONS), "diagnosis": list(IBD_CONDITIONS.values())}
     )
-    mapping = roots.select(condition_concept_id=_.root_concept_id, diagnosis=_.diagnosis)
-    if concept_ancestor is not None:
-        below = concept_ancestor.inner_join(
-            roots, concept_ancestor.ancestor_concept_id == roots.root_concept_id
-        ).select(condition_concept_id=_.descendant_concept_id, diagnosis=_.diagnosis)
-        mapping = mapping.union(below, distinct=True)
+    mapping = expand_descendants(roots.select("root_id"), concept_ancestor)
+    mapping = mapping.inner_join(roots, "root_id").select(
+        condition_concept_id=_.concept_id, diagnosis=_.diagnosis
+    )
     hits = condition_occurrence.inner_join(mapping, "condition_concept_id")
     per_person = hits.group_by("person_id").aggregate(
         kinds=_.diagnosis.nunique(),

@@ -18,6 +18,7 @@ import pandas as pd
 from ibis import _
 
 from ibd_dtt.catalogue import load_drug_catalogue
+from ibd_dtt.omop.vocabulary import expand_descendants
 
 
 def advanced_therapy_concepts() -> pd.DataFrame:
@@ -59,12 +60,9 @@ def derive_drug_eras(
         concepts = advanced_therapy_concepts()
     if isinstance(concepts, pd.DataFrame):
         concepts = ibis.memtable(concepts)
-    mapping = concepts.select(drug_concept_id=_.concept_id, ingredient_id=_.concept_id)
-    if concept_ancestor is not None:
-        descendants = concept_ancestor.inner_join(
-            concepts, concept_ancestor.ancestor_concept_id == concepts.concept_id
-        ).select(drug_concept_id=_.descendant_concept_id, ingredient_id=_.ancestor_concept_id)
-        mapping = mapping.union(descendants, distinct=True)
+    mapping = expand_descendants(concepts.select(root_id=_.concept_id), concept_ancestor).select(
+        drug_concept_id=_.concept_id, ingredient_id=_.root_id
+    )
     mapped = drug_exposure.inner_join(mapping, "drug_concept_id")
     # Work on integer keys (ingredient concept) and attach names after aggregating: cheaper
     # partitions and sorts on tens of millions of rows.

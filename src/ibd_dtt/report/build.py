@@ -84,7 +84,9 @@ def summarise_headline(primary, cohort: Cohort, ci_method: str) -> pd.DataFrame:
             "ci_high": prop.ci_high,
         }
     )
-    female = proportion_ci(int((cohort.patients["sex"] == "F").sum()), len(cohort.patients))
+    female = proportion_ci(
+        int((cohort.patients["sex"] == "F").sum()), len(cohort.patients), ci_method
+    )
     rows.append(
         {
             "measure": "female",

@@ -35,6 +35,12 @@ class Cohort:
     data_cut: pd.Timestamp
 
 
+def is_on_dtt(visits: pd.DataFrame) -> pd.Series:
+    """Analysis visits made while the DTT episode ran. Laboratory tables and figures use only
+    these, whatever the definition set's after-episode policy for outcomes."""
+    return ~visits["after_episode"].fillna(False).astype(bool)
+
+
 def classify_agent(therapies: pd.DataFrame) -> pd.Series:
     """biologic / small_molecule / immunomodulator / corticosteroid / aminosalicylate / other.
 

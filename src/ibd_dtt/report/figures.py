@@ -21,6 +21,7 @@ from matplotlib.patches import FancyBboxPatch, PathPatch
 from matplotlib.path import Path as MplPath
 
 from ibd_dtt.episodes.episodes import DAYS_PER_MONTH
+from ibd_dtt.report.cohort import is_on_dtt
 from ibd_dtt.stats import kaplan_meier
 
 DPI = 300
@@ -207,7 +208,7 @@ def plot_lab_trajectories(visits: pd.DataFrame, patients: pd.DataFrame):
         visits["parameter"].isin(["crp", "albumin"])
         & visits["window"].isin(windows)
         & visits["patient_id"].isin(dx.index)
-        & ~visits["after_episode"].fillna(False).astype(bool)
+        & is_on_dtt(visits)
     ].copy()
     v["month"] = v["window"].map(windows)
     v["diagnosis"] = v["patient_id"].map(dx)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ibd_dtt.contract import codes as C
-from ibd_dtt.report.cohort import Cohort
+from ibd_dtt.report.cohort import Cohort, is_on_dtt
 from ibd_dtt.report.model import ReportTable
 from ibd_dtt.stats import compare_paired, proportion_ci, summarise_continuous
 from ibd_dtt.stats.format import format_pvalue, format_rate, round_half_up
@@ -43,7 +43,7 @@ def _last_on_treatment(visits: pd.DataFrame, parameter: str) -> pd.DataFrame:
     v = visits[
         (visits["parameter"] == parameter)
         & visits["window"].str.startswith("month_")
-        & ~visits["after_episode"].fillna(False).astype(bool)
+        & is_on_dtt(visits)
     ]
     v = v.sort_values(["patient_id", "target_day"]).drop_duplicates("patient_id", keep="last")
     return v.set_index("patient_id")[["value", "baseline_value", "window"]]
@@ -268,11 +268,7 @@ def table_lab_changes(
         & visits["window"].isin(timepoints)
         & visits["patient_id"].isin(dx.index)
     ].copy()
-    v = v[
-        v["value"].notna()
-        & v["baseline_value"].notna()
-        & ~v["after_episode"].fillna(False).astype(bool)
-    ]
+    v = v[v["value"].notna() & v["baseline_value"].notna() & is_on_dtt(v)]
     v["diagnosis"] = v["patient_id"].map(dx)
     rows, display_rows = [], []
     for parameter, label in LAB_PARAMETERS.items():

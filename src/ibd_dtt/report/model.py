@@ -86,6 +86,27 @@ class CharacteristicsBuilder:
         )
         return {"p": format_pvalue(result.pvalue), "test": result.test}
 
+    def _restrict(self, applies_to: tuple[str, ...] | None) -> pd.DataFrame:
+        if applies_to is None:
+            return self.frame
+        return self.frame[self.frame[self.group].isin(applies_to)]
+
+    @staticmethod
+    def _shown(column: str, applies_to: tuple[str, ...] | None) -> bool:
+        """Whether a group column gets a value (a UC-only variable is blank under CD)."""
+        return applies_to is None or column == "Overall" or column in applies_to
+
+    def _compare_levels(self, frame: pd.DataFrame, values: pd.Series) -> TestResult | None:
+        """Chi-square or Fisher (Cochran's rule) across the groups that have values."""
+        if not self.compare:
+            return None
+        present = frame.assign(_v=values).dropna(subset=["_v"])
+        groups_present = [g for g in self.groups if (present[self.group] == g).any()]
+        if len(groups_present) < 2 or present["_v"].nunique() < 2:
+            return None
+        table = pd.crosstab(present[self.group], present["_v"]).reindex(groups_present)
+        return compare_categorical(table)
+
     def section(self, title: str) -> None:
         self.display_rows.append({"Characteristic": title, "_section": True})
 
@@ -99,29 +120,19 @@ class CharacteristicsBuilder:
         show_levels: tuple[str, ...] | None = None,
     ) -> None:
         """n (%) per level; percentages over patients with a recorded value."""
-        frame = (
-            self.frame
-            if applies_to is None
-            else self.frame[self.frame[self.group].isin(applies_to)]
-        )
+        frame = self._restrict(applies_to)
         values = frame[column] if isinstance(column, str) else column.reindex(frame.index)
         values = values.astype("object").where(values.notna(), None)
-        observed = [v for v in pd.unique(values.dropna())]
-        order = list(levels or {}) + sorted(str(v) for v in observed if v not in (levels or {}))
-        order = [lvl for lvl in order if lvl in set(observed) or (levels and lvl in levels)]
-        result = None
-        if test and self.compare:
-            present = frame.assign(_v=values).dropna(subset=["_v"])
-            groups_present = [g for g in self.groups if (present[self.group] == g).any()]
-            if len(groups_present) > 1 and present["_v"].nunique() > 1:
-                table = pd.crosstab(present[self.group], present["_v"]).reindex(groups_present)
-                result = compare_categorical(table)
+        levels = levels or {}
+        # the contract's levels in their order (also those nobody has), then any others seen
+        order = list(levels) + sorted(str(v) for v in pd.unique(values.dropna()) if v not in levels)
+        result = self._compare_levels(frame, values) if test else None
         cells = {"Characteristic": f"{label}, n (%)", **self._test_cells(label, result)}
         self.display_rows.append(cells)
         for level in show_levels or tuple(order):
-            row = {"Characteristic": f"    {(levels or {}).get(level, level)}"}
+            row = {"Characteristic": f"    {levels.get(level, level)}"}
             for name, subset in self._subsets(frame.assign(_v=values)).items():
-                if applies_to is not None and name != "Overall" and name not in applies_to:
+                if not self._shown(name, applies_to):
                     row[name] = ""
                     continue
                 recorded = subset["_v"].notna()
@@ -139,22 +150,17 @@ class CharacteristicsBuilder:
         test: bool = True,
     ) -> None:
         """One yes/no characteristic shown as a single n (%) row."""
-        frame = (
-            self.frame
-            if applies_to is None
-            else self.frame[self.frame[self.group].isin(applies_to)]
-        )
+        frame = self._restrict(applies_to)
         values = mask.reindex(frame.index)
-        result = None
-        if test and self.compare:
-            present = frame.assign(_v=values).dropna(subset=["_v"])
-            groups_present = [g for g in self.groups if (present[self.group] == g).any()]
-            if len(groups_present) > 1:
-                table = pd.crosstab(present[self.group], present["_v"].astype(bool))
-                result = compare_categorical(table.reindex(groups_present))
+        values = (
+            values.astype("object")
+            .where(values.notna(), None)
+            .map(lambda v: None if v is None else bool(v))
+        )
+        result = self._compare_levels(frame, values) if test else None
         row = {"Characteristic": f"{label}, n (%)", **self._test_cells(label, result)}
         for name, subset in self._subsets(frame.assign(_v=values)).items():
-            if applies_to is not None and name != "Overall" and name not in applies_to:
+            if not self._shown(name, applies_to):
                 row[name] = ""
                 continue
             recorded = subset["_v"].notna()
@@ -177,11 +183,7 @@ class CharacteristicsBuilder:
     ) -> None:
         """Median (Q1-Q3), optionally mean (SD) and range; missing counted on its own row."""
         decimals = self.decimals if decimals is None else decimals
-        frame = (
-            self.frame
-            if applies_to is None
-            else self.frame[self.frame[self.group].isin(applies_to)]
-        )
+        frame = self._restrict(applies_to)
         values = values.reindex(frame.index).astype(float)
         result = None
         if self.compare:
@@ -190,7 +192,7 @@ class CharacteristicsBuilder:
                 result = compare_continuous(present["_v"], present[self.group])
         summaries: dict[str, ContinuousSummary] = {}
         for name, subset in self._subsets(frame.assign(_v=values)).items():
-            if applies_to is not None and name != "Overall" and name not in applies_to:
+            if not self._shown(name, applies_to):
                 continue
             summaries[name] = summarise_continuous(subset["_v"])
             self._add_data(label, None, name, summary=summaries[name])

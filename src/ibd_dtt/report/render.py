@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ibd_dtt import __version__
 from ibd_dtt.report.build import Report
-from ibd_dtt.report.figures import FigureFiles, render_figures
+from ibd_dtt.report.figures import FigureFiles, render_figures, write_figures
 from ibd_dtt.report.model import ReportTable
 from ibd_dtt.report.narrative import headline_cards, methods_paragraphs, results_paragraphs
 
@@ -346,8 +346,6 @@ def write_report(
         report.primary.write(out / "datasets")
         for extra in report.analyses[1:]:
             extra.write(out / "datasets" / f"{extra.definitions.name}-{extra.strategy}")
-    from ibd_dtt.report.figures import write_figures
-
     write_figures(figures, out / "figures")
     title = "Dual-targeted therapy in IBD: study report"
     write_xlsx(tables, out / "tables.xlsx")

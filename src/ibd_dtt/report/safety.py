@@ -138,21 +138,30 @@ def table_safety(cohort: Cohort) -> ReportTable:
             events_where(ae["onset_month"] == month),
             kind="events",
         )
+    all_label = "All events per 100 patient-years (95 % CI)"
+    first_label = "Patients with a first event per 100 patient-years at risk (95 % CI)"
+    rate_rows = {
+        all_label: {"Adverse events during DTT": all_label},
+        first_label: {"Adverse events during DTT": first_label},
+    }
     for g in groups:
         sub = _subset(p, g)
-        years = float(sub["exposure_years"].sum())
-        all_events = incidence_rate(len(_subset(ae, g)), years)
-        first_events = incidence_rate(
-            int(_subset(ae, g)["patient_id"].nunique()), float(sub["years_to_first_event"].sum())
-        )
-        for label, rate, censored in (
-            ("All events per 100 patient-years (95 % CI)", all_events, False),
+        rates = (
             (
-                "Patients with a first event per 100 patient-years at risk (95 % CI)",
-                first_events,
+                all_label,
+                incidence_rate(len(_subset(ae, g)), float(sub["exposure_years"].sum())),
+                False,
+            ),
+            (
+                first_label,
+                incidence_rate(
+                    int(_subset(ae, g)["patient_id"].nunique()),
+                    float(sub["years_to_first_event"].sum()),
+                ),
                 True,
             ),
-        ):
+        )
+        for label, rate, censored in rates:
             rows.append(
                 {
                     "item": label,
@@ -166,17 +175,8 @@ def table_safety(cohort: Cohort) -> ReportTable:
                     "censored_at_first_event": censored,
                 }
             )
-    for label in (
-        "All events per 100 patient-years (95 % CI)",
-        "Patients with a first event per 100 patient-years at risk (95 % CI)",
-    ):
-        row = {"Adverse events during DTT": label}
-        for r in rows:
-            if r["item"] == label:
-                row[_label(r["group"])] = format_incidence(
-                    incidence_rate(r["n"], r["person_years"])
-                )
-        display.append(row)
+            rate_rows[label][_label(g)] = format_incidence(rate)
+    display.extend(rate_rows.values())
     exposure = {"Adverse events during DTT": "DTT exposure, patient-years"}
     for g in groups:
         exposure[_label(g)] = round_half_up(float(_subset(p, g)["exposure_years"].sum()), 2)
