@@ -340,11 +340,22 @@ omop_app = typer.Typer(no_args_is_help=True, help="The EHR front door: an OMOP C
 app.add_typer(omop_app, name="omop")
 
 
+CdmOpt = Annotated[
+    str,
+    typer.Option(
+        help="The CDM: a folder of Parquet/CSV tables, a .duckdb file, "
+        "postgresql://user:password@host:port/database, or spark:FOLDER (Spark local mode)."
+    ),
+]
+SchemaOpt = Annotated[
+    str | None,
+    typer.Option(help="Schema (PostgreSQL) or database (Spark) holding the CDM tables."),
+]
+
+
 @omop_app.command("episodes")
 def omop_episodes_command(
-    cdm: Annotated[
-        Path, typer.Option(help="The CDM: a folder of Parquet/CSV tables or a .duckdb file.")
-    ],
+    cdm: CdmOpt,
     out: Annotated[Path, typer.Option(help="Parquet file to write the episodes to.")],
     era_gap: Annotated[
         int,
@@ -355,6 +366,7 @@ def omop_episodes_command(
     combination_window: Annotated[
         int, typer.Option(help="Minimum overlap (days) of two mechanisms to count as DTT.")
     ] = 30,
+    schema: SchemaOpt = None,
 ) -> None:
     """Find every DTT episode: drug-aware eras, then overlapping eras of different mechanisms."""
     from ibd_dtt.omop import derive_combination_episodes, derive_drug_eras
@@ -364,7 +376,7 @@ def omop_episodes_command(
         console.print("[bold red]error[/]: --era-gap must be >= 0 and --combination-window >= 1")
         raise typer.Exit(EXIT_UNUSABLE)
     try:
-        tables = open_cdm(cdm)
+        tables = open_cdm(cdm, schema=schema)
         require(tables, "drug_exposure")
         with console.status("deriving treatment eras and DTT episodes"):
             episodes = derive_combination_episodes(

@@ -1,8 +1,27 @@
-"""Open an OMOP CDM with Ibis and check the tables a step needs, with clear errors."""
+"""Open an OMOP CDM with Ibis and check the tables a step needs, with clear errors.
+
+One implementation of the logic runs on every backend, so opening a CDM is the only place
+that knows where the data lives:
+
+=========================================  ==============================================
+source                                     backend
+=========================================  ==============================================
+``cdm/`` (folder of ``<table>.parquet``    DuckDB in memory, reading the files in place
+or ``<table>.csv``)
+``cdm.duckdb``                             DuckDB file, read only
+``postgresql://user:pw@host:5432/db``      PostgreSQL (``?schema=cdm`` or ``schema=``
+                                           picks the CDM schema; default ``public``)
+``spark:cdm/`` (folder)                    Spark in local mode, one view per file
+a ``pyspark.sql.SparkSession``             Spark: the tables of its catalog (``schema=``
+                                           picks the database)
+=========================================  ==============================================
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
 
 import ibis
 
@@ -13,36 +32,146 @@ REQUIRED_COLUMNS = {
     "person": ("person_id", "gender_concept_id", "year_of_birth"),
     "condition_occurrence": ("person_id", "condition_concept_id", "condition_start_date"),
     "concept_ancestor": ("ancestor_concept_id", "descendant_concept_id"),
+    "measurement": (
+        "person_id",
+        "measurement_concept_id",
+        "measurement_date",
+        "value_as_number",
+        "unit_concept_id",
+    ),
+    "observation_period": (
+        "person_id",
+        "observation_period_start_date",
+        "observation_period_end_date",
+    ),
 }
+POSTGRES_SCHEMES = ("postgres", "postgresql")
 
 
 class CdmError(IbdDttError):
     """The CDM cannot be opened or lacks a table or column a step needs."""
 
 
-def open_cdm(uri: str | Path, memory_limit: str | None = None) -> dict[str, ibis.Table]:
-    """Tables of a CDM given as a folder of Parquet/CSV files (one per table) or a DuckDB
-    file. Table names are lower-cased. ``memory_limit`` (e.g. ``"3GB"``) caps DuckDB's
-    memory; above it DuckDB spills to disk."""
+def open_cdm(
+    source: str | Path | Any, memory_limit: str | None = None, schema: str | None = None
+) -> dict[str, ibis.Table]:
+    """The tables of a CDM as Ibis tables keyed by lower-case name (see the module docstring
+    for the sources understood). ``memory_limit`` (e.g. ``"3GB"``) caps DuckDB's memory;
+    above it DuckDB spills to disk."""
+    if _is_spark_session(source):
+        return _spark_catalog(source, schema)
+    text = str(source)
+    if urlparse(text).scheme in POSTGRES_SCHEMES:
+        return _postgres(text, schema)
+    if text.startswith("spark:"):
+        return _spark_folder(Path(text.removeprefix("spark:")))
+    return _duckdb(Path(text), memory_limit)
+
+
+def _duckdb(path: Path, memory_limit: str | None) -> dict[str, ibis.Table]:
     config = {"memory_limit": memory_limit} if memory_limit else {}
-    path = Path(uri)
     if not path.exists():
         raise CdmError(
-            f"no such CDM: {uri} (expected a folder of Parquet/CSV files or a .duckdb file)"
+            f"no such CDM: {path} (expected a folder of Parquet/CSV files, a .duckdb file, "
+            "a postgresql:// URL or spark:FOLDER)"
         )
     if path.is_dir():
         con = ibis.duckdb.connect(**config)
         tables = {}
-        for file in sorted(path.iterdir()):
+        for name, file in _table_files(path).items():
             if file.suffix.lower() == ".parquet":
-                tables[file.stem.lower()] = con.read_parquet(file, table_name=file.stem.lower())
-            elif file.suffix.lower() == ".csv":
-                tables[file.stem.lower()] = con.read_csv(file, table_name=file.stem.lower())
-        if not tables:
-            raise CdmError(f"{uri} holds no .parquet or .csv files")
+                tables[name] = con.read_parquet(file, table_name=name)
+            else:
+                tables[name] = con.read_csv(file, table_name=name)
         return tables
     con = ibis.duckdb.connect(str(path), read_only=True, **config)
     return {name.lower(): con.table(name) for name in con.list_tables()}
+
+
+def _table_files(folder: Path) -> dict[str, Path]:
+    files = {
+        file.stem.lower(): file
+        for file in sorted(folder.iterdir())
+        if file.suffix.lower() in (".parquet", ".csv")
+    }
+    if not files:
+        raise CdmError(f"{folder} holds no .parquet or .csv files")
+    return files
+
+
+def _postgres(url: str, schema: str | None) -> dict[str, ibis.Table]:
+    parsed = urlparse(url)
+    schema = schema or parse_qs(parsed.query).get("schema", ["public"])[0]
+    try:
+        con = ibis.postgres.connect(
+            host=parsed.hostname or "localhost",
+            port=parsed.port or 5432,
+            user=unquote(parsed.username) if parsed.username else None,
+            password=unquote(parsed.password) if parsed.password else None,
+            database=parsed.path.lstrip("/") or None,
+        )
+    except ModuleNotFoundError as exc:
+        raise CdmError(
+            "PostgreSQL needs the postgres extra: pip install 'ibd-dtt[postgres]'"
+        ) from exc
+    except Exception as exc:  # psycopg raises its own OperationalError family
+        redacted = parsed._replace(netloc=parsed.netloc.rsplit("@", 1)[-1]).geturl()
+        raise CdmError(f"cannot connect to {redacted}: {exc}".strip()) from exc
+    names = con.list_tables(database=schema)
+    if not names:
+        raise CdmError(f"schema {schema!r} of {parsed.path.lstrip('/')} holds no tables")
+    return {name.lower(): con.table(name, database=schema) for name in names}
+
+
+def _is_spark_session(source: object) -> bool:
+    return type(source).__name__ == "SparkSession" and hasattr(source, "catalog")
+
+
+def local_spark_session() -> Any:
+    """A local-mode SparkSession on all cores (UTC, no web UI, few shuffle partitions)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ModuleNotFoundError as exc:
+        raise CdmError("Spark needs the spark extra: pip install 'ibd-dtt[spark]'") from exc
+    return (
+        SparkSession.builder.master("local[*]")
+        .appName("ibd-dtt")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "8")
+        .getOrCreate()
+    )
+
+
+def _spark_folder(folder: Path) -> dict[str, ibis.Table]:
+    if not folder.is_dir():
+        raise CdmError(f"no such CDM folder: {folder}")
+    files = _table_files(folder)
+    session = local_spark_session()
+    for name, file in files.items():
+        reader = session.read
+        if file.suffix.lower() == ".csv":
+            frame = reader.option("header", True).option("inferSchema", True).csv(str(file))
+        else:
+            frame = reader.parquet(str(file))
+        frame.createOrReplaceTempView(name)
+    con = ibis.pyspark.connect(session)
+    return {name: con.table(name) for name in files}
+
+
+def _spark_catalog(session: Any, schema: str | None) -> dict[str, ibis.Table]:
+    con = ibis.pyspark.connect(session)
+    listed = session.catalog.listTables(schema) if schema else session.catalog.listTables()
+    # Temporary views belong to the session, not to a database; Ibis' own are internal.
+    names = [
+        t.name
+        for t in listed
+        if not t.name.startswith("ibis_") and (schema is None or not t.isTemporary)
+    ]
+    if not names:
+        raise CdmError(f"the Spark catalog holds no tables{f' in {schema}' if schema else ''}")
+    database = {"database": schema} if schema else {}
+    return {name.lower(): con.table(name, **database) for name in names}
 
 
 def require(tables: dict[str, ibis.Table], *names: str) -> None:
