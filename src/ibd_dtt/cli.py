@@ -397,6 +397,78 @@ def omop_episodes_command(
     console.print(f"{episodes.num_rows} DTT episodes written to {out}")
 
 
+@omop_app.command("extract")
+def omop_extract_command(
+    cdm: CdmOpt,
+    out: Annotated[Path, typer.Option(help="Folder to write the registry tables to.")],
+    era_gap: Annotated[
+        int,
+        typer.Option(
+            help="Days allowed between coverage and the next record of the same ingredient."
+        ),
+    ] = 30,
+    combination_window: Annotated[
+        int, typer.Option(help="Minimum overlap (days) of two mechanisms to count as DTT.")
+    ] = 30,
+    data_cut: Annotated[
+        str | None,
+        typer.Option(help="Data cut date (YYYY-MM-DD); default: the latest observation end."),
+    ] = None,
+    concepts: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder with the site's own conditions.csv / measurements.csv / "
+            "adverse_events.csv (replacing ours file by file)."
+        ),
+    ] = None,
+    schema: SchemaOpt = None,
+) -> None:
+    """Extract the registry tables (patients, therapies, assessments, adverse events) of
+    every IBD patient with a DTT episode, so `ibd-dtt validate/outcomes/report` run on them."""
+    import datetime as dt
+
+    from ibd_dtt.omop.cdm import open_cdm
+    from ibd_dtt.omop.extract import ExtractOptions, extract_registry, write_extraction
+
+    if era_gap < 0 or combination_window < 1:
+        console.print("[bold red]error[/]: --era-gap must be >= 0 and --combination-window >= 1")
+        raise typer.Exit(EXIT_UNUSABLE)
+    try:
+        cut = dt.date.fromisoformat(data_cut) if data_cut else None
+    except ValueError:
+        console.print(f"[bold red]error[/]: --data-cut {data_cut!r} is not a YYYY-MM-DD date")
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    options = ExtractOptions(
+        era_gap=era_gap,
+        combination_window=combination_window,
+        data_cut=cut,
+        concepts_folder=concepts,
+    )
+    try:
+        tables = open_cdm(cdm, schema=schema)
+        with console.status("opening the CDM") as status:
+            extraction = extract_registry(
+                tables, options, progress=lambda step: status.update(f"extracting: {step}")
+            )
+            write_extraction(extraction, out)
+    except IbdDttError as exc:
+        console.print(f"[bold red]error[/]: {exc}")
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    attrition = Table(title="Who was extracted")
+    attrition.add_column("step")
+    attrition.add_column("persons", justify="right")
+    for row in extraction.attrition.itertuples(index=False):
+        attrition.add_row(row.step, f"{row.persons:,}")
+    console.print(attrition)
+    rows = ", ".join(f"{name} {len(frame)}" for name, frame in extraction.tables.items())
+    console.print(f"registry tables written to {out}: {rows}")
+    console.print(
+        f"{len(extraction.log)} EHR record(s) not carried over, each with the reason: "
+        f"{out / 'extraction' / 'extraction_log.csv'}"
+    )
+    console.print(f"next: ibd-dtt validate {out}  then  ibd-dtt report {out} --out REPORT_DIR")
+
+
 @app.command("synth-omop")
 def synth_omop_command(
     out: Annotated[Path, typer.Option(help="Folder to write the CDM tables (Parquet) to.")],

@@ -58,6 +58,13 @@ class StudyConfig(BaseModel):
     )
     crp_uln_mg_l_by_center: dict[str, float] = Field(default_factory=dict)
     default_units: DefaultUnits = DefaultUnits()
+    dtt_min_overlap_days: int = Field(
+        1,
+        ge=0,
+        description="Days of concurrent therapy (added start to the earlier stop date) an "
+        "ended DTT episode needs; 1 = any overlap (a switch on the same day is not DTT). "
+        "`ibd-dtt omop extract` sets it from --combination-window.",
+    )
 
     @field_validator("crp_uln_mg_l_by_center")
     @classmethod

@@ -232,6 +232,9 @@ def analyse_registry(
     policy = after_episode or definitions.after_episode
     if policy:
         windows = windows.model_copy(update={"after_episode": policy})
+    episode_options = episode_options or EpisodeOptions(
+        min_overlap_days=config.dtt_min_overlap_days
+    )
     all_episodes = derive_dtt_episodes(scored.therapies, config.data_cut_date, episode_options)
     index = select_index_episodes(all_episodes)
     screening = screen_eligibility(scored.patients, index)

@@ -80,6 +80,8 @@ STOP_REASONS = {
     "cost_insurance": "cost or insurance",
     "patient_choice": "patient choice",
     "other": "other",
+    # EHR extraction (issue 5): a record shows that a course ended, not why.
+    "unknown": "not recorded",
 }
 FAILURE_STOP_REASONS = frozenset(
     {"primary_non_response", "secondary_loss_of_response", "intolerance", "adverse_event"}

@@ -37,6 +37,7 @@ abbreviation or brand from the drug catalogue; `drugs` several, separated by `;`
 | `crp_uln_mg_l` | CRP upper limit of normal, mg/L | 5 |
 | `crp_uln_mg_l_by_center` | per-center CRP upper limits, mg/L | — |
 | `default_units` | units of `crp`, `albumin`, `hematocrit` when a row gives none | mg/L, g/L, % |
+| `dtt_min_overlap_days` | days from the added start to the earlier stop an ended DTT needs | 1 |
 
 Lab values are converted on reading: CRP mg/dL x 10 -> mg/L, albumin g/dL x 10 -> g/L,
 hematocrit L/L x 100 -> %; the reported value and unit are kept (`<lab>_reported`,

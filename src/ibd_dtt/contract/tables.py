@@ -590,8 +590,8 @@ ADVERSE_EVENTS = Table(
         Column(
             "ctcae_grade",
             "integer",
-            "CTCAE v5.0 grade (1 mild - 5 death).",
-            required=True,
+            "CTCAE v5.0 grade (1 mild - 5 death). Empty = not graded (e.g. an event found in "
+            "EHR condition records).",
             minimum=1,
             maximum=5,
             source="CTCAE v5.0",

@@ -1,27 +1,39 @@
 """The IBD cohort from ``condition_occurrence``: Crohn's disease (SNOMED 34000006, OMOP
-201606) and ulcerative colitis (SNOMED 64766004, OMOP 81893), with their descendant concepts
-through ``concept_ancestor`` when the CDM has it (clinical.md section 5)."""
+201606) and ulcerative colitis (SNOMED 64766004, OMOP 81893; chronic ulcerative proctitis
+75580), with their descendant concepts through ``concept_ancestor`` when the CDM has it
+(clinical.md section 5.3; the codes live in ``omop/concepts/conditions.csv``)."""
 
 from __future__ import annotations
 
 import ibis
+import pandas as pd
 from ibis import _
 
+from ibd_dtt.omop.concepts import load_concept_set
 from ibd_dtt.omop.vocabulary import expand_descendants
 
-IBD_CONDITIONS = {201606: "CD", 81893: "UC"}
+DIAGNOSIS_OF_CONCEPT_SET = {"crohns_disease": "CD", "ulcerative_colitis": "UC"}
 
 
 def derive_ibd_cohort(
-    condition_occurrence: ibis.Table, concept_ancestor: ibis.Table | None = None
+    condition_occurrence: ibis.Table,
+    concept_ancestor: ibis.Table | None = None,
+    conditions: pd.DataFrame | None = None,
 ) -> ibis.Table:
     """One row per person with an IBD condition: ``person_id, diagnosis, first_ibd_date``.
 
     ``diagnosis`` is CD or UC, or IBDU when a person has records of both (the data manager
     decides; the registry contract accepts IBDU).
     """
+    conditions = load_concept_set("conditions") if conditions is None else conditions
+    ibd = conditions[conditions["concept_set"].isin(DIAGNOSIS_OF_CONCEPT_SET)]
     roots = ibis.memtable(
-        {"root_id": list(IBD_CONDITIONS), "diagnosis": list(IBD_CONDITIONS.values())}
+        pd.DataFrame(
+            {
+                "root_id": ibd["concept_id"].astype("int64").to_numpy(),
+                "diagnosis": ibd["concept_set"].map(DIAGNOSIS_OF_CONCEPT_SET).to_numpy(),
+            }
+        ).drop_duplicates()
     )
     mapping = expand_descendants(roots.select("root_id"), concept_ancestor)
     mapping = mapping.inner_join(roots, "root_id").select(

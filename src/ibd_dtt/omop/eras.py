@@ -17,26 +17,14 @@ import ibis
 import pandas as pd
 from ibis import _
 
-from ibd_dtt.catalogue import load_drug_catalogue
+from ibd_dtt.omop.concepts import drug_concepts
 from ibd_dtt.omop.vocabulary import expand_descendants
 
 
 def advanced_therapy_concepts() -> pd.DataFrame:
     """Advanced-therapy ingredients from the drug catalogue: OMOP ingredient concept ID,
     abbreviation, mechanism class and expected maintenance interval (days)."""
-    advanced = [
-        d for d in load_drug_catalogue().drugs if d.is_advanced and d.omop_concept_id is not None
-    ]
-    return pd.DataFrame(
-        {
-            "concept_id": pd.Series([d.omop_concept_id for d in advanced], dtype="int64"),
-            "drug": [d.abbreviation for d in advanced],
-            "mechanism_class": [d.mechanism_class for d in advanced],
-            "interval_days": pd.Series(
-                [d.maintenance_interval_days for d in advanced], dtype="int64"
-            ),
-        }
-    )
+    return drug_concepts(("advanced",))
 
 
 def derive_drug_eras(

@@ -114,7 +114,10 @@ def plot_response_rates(rates: pd.DataFrame, outcome_labels: dict[str, str]):
         ax.set_ylim(0, 105)
         ax.set_ylabel("Patients responding, % (95 % CI)")
         ax.set_title(outcome_labels.get(outcome, outcome), fontsize=9)
-    axes[0][0].legend(frameon=False, fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=4)
+    if axes[0][0].get_legend_handles_labels()[0]:
+        axes[0][0].legend(
+            frameon=False, fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=4
+        )
     return fig
 
 
@@ -446,7 +449,7 @@ def derive_regimen_flows(patients: pd.DataFrame, prior_therapies: pd.DataFrame) 
     return pd.DataFrame(
         {
             "patient_id": patients["patient_id"],
-            "prior": patients["patient_id"].map(last).fillna("none").to_numpy(),
+            "prior": patients["patient_id"].map(last).astype(object).fillna("none").to_numpy(),
             "regimen": patients["regimen"].str.replace("+", " + ").to_numpy(),
             "status": patients["status"].to_numpy(),
         }

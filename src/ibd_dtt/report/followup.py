@@ -215,7 +215,9 @@ def table_response(
         .sort_values(["_o", "_t", "definition_set", "strategy"])
         .drop(columns=["_o", "_t"])
     )
-    data = data[data["evaluable"] > 0].reset_index(drop=True)
+    # A timepoint where nobody is evaluable stays visible (e.g. EHR data without scores):
+    # the reader sees "none evaluable" instead of a silently missing row.
+    data = data.reset_index(drop=True)
     analyses = data[["definition_set", "strategy"]].drop_duplicates()
     groups = [g for g in ("all", "UC", "CD", "IBDU") if g in set(data["group"])]
     display_rows = []
@@ -237,6 +239,11 @@ def table_response(
                     row["Overall" if g == "all" else g] = "0/0"
                     continue
                 c = cell.iloc[0]
+                if c["evaluable"] == 0:
+                    row["Overall" if g == "all" else g] = (
+                        f"none evaluable ({int(c['not_evaluable'])} not evaluable)"
+                    )
+                    continue
                 row["Overall" if g == "all" else g] = format_rate(
                     proportion_ci(c["responders"], c["evaluable"], method=ci_method)
                 )

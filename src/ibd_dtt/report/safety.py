@@ -107,6 +107,12 @@ def table_safety(cohort: Cohort) -> ReportTable:
                 events_where(ae["ctcae_grade"] == grade),
                 kind="events",
             )
+        if ae["ctcae_grade"].isna().any():
+            add(
+                "    CTCAE grade not recorded",
+                events_where(ae["ctcae_grade"].isna()),
+                kind="events",
+            )
     suspected = ae["suspected_drugs"].fillna("").str.split(";")
     for drug in sorted({d for ds in suspected for d in ds if d}):
         add(

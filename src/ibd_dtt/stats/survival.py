@@ -105,7 +105,10 @@ def kaplan_meier(
     if e.any():
         fit = SurvfuncRight(t, e.astype(int))
         median = _none_if_inf(fit.quantile(0.5))
-        lo, hi = fit.quantile_ci(0.5, alpha=1 - confidence, method="cloglog")
+        # cloglog of S = 0 or 1 is infinite: statsmodels warns and returns an open bound,
+        # which _none_if_inf reports as "not reached"; the warning would only alarm users.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lo, hi = fit.quantile_ci(0.5, alpha=1 - confidence, method="cloglog")
         median_ci = (_none_if_inf(lo), _none_if_inf(hi))
     return KaplanMeier(curve, pd.DataFrame(rows), median, median_ci, int(t.size), int(e.sum()))
 

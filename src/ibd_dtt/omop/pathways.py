@@ -1,0 +1,79 @@
+"""Treatment pathways (``IFX -> UST -> UST+VDZ -> VDZ``) from advanced-therapy eras, in the
+vocabulary of OHDSI TreatmentPatterns (peers.md section 1).
+
+Rule: cut each person's time line at every era start and end; each piece is labelled with the
+drugs covering it (``+``-joined, alphabetical). Then, in order:
+
+1. a piece with two or more drugs lasting fewer than ``combination_window`` days is not a
+   combination (a switch with overlapping coverage) and is dropped;
+2. a single-drug piece that directly follows a combination and lasts fewer than
+   ``min_post_combination_duration`` days is dropped (TreatmentPatterns'
+   ``minPostCombinationDuration``);
+3. pieces with no drug are dropped and consecutive pieces with the same label merge.
+
+With the defaults (30 and 30 days) a combination in a pathway is exactly a DTT episode of
+:func:`derive_combination_episodes` (overlap >= ``combination_window``).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+
+
+def derive_treatment_pathways(
+    eras: pd.DataFrame, combination_window: int = 30, min_post_combination_duration: int = 30
+) -> pd.DataFrame:
+    """One row per person: ``person_id, pathway, steps, first_start``.
+
+    ``eras``: ``person_id, drug, era_start, era_end`` (``era_end`` = first uncovered day).
+
+    >>> eras = pd.DataFrame({"person_id": [1, 1, 1], "drug": ["IFX", "UST", "VDZ"],
+    ...     "era_start": pd.to_datetime(["2020-01-01", "2020-06-01", "2020-09-01"]),
+    ...     "era_end": pd.to_datetime(["2020-06-10", "2021-06-01", "2021-09-01"])})
+    >>> derive_treatment_pathways(eras)["pathway"].item()
+    'IFX -> UST -> UST+VDZ -> VDZ'
+    """
+    rows = []
+    for person_id, group in eras.groupby("person_id", sort=True):
+        spans = [
+            (pd.Timestamp(s), pd.Timestamp(e), d)
+            for s, e, d in zip(group["era_start"], group["era_end"], group["drug"], strict=True)
+        ]
+        labels = _pieces(spans, combination_window, min_post_combination_duration)
+        rows.append(
+            {
+                "person_id": person_id,
+                "pathway": " -> ".join(labels),
+                "steps": len(labels),
+                "first_start": min(s for s, _e, _d in spans).date(),
+            }
+        )
+    return pd.DataFrame(rows, columns=["person_id", "pathway", "steps", "first_start"])
+
+
+def _pieces(
+    spans: list[tuple[pd.Timestamp, pd.Timestamp, str]], window: int, post: int
+) -> list[str]:
+    cuts = sorted({t for s, e, _d in spans for t in (s, e)})
+    pieces = []
+    for left, right in itertools.pairwise(cuts):
+        drugs = sorted({d for s, e, d in spans if s <= left and right <= e})
+        pieces.append(("+".join(drugs), len(drugs), (right - left).days))
+    kept: list[tuple[str, int, int]] = []
+    previous_was_combination = False
+    for label, n_drugs, days in pieces:
+        if n_drugs == 0:
+            previous_was_combination = False
+            continue
+        if n_drugs >= 2 and days < window:
+            continue
+        if n_drugs == 1 and previous_was_combination and days < post:
+            continue
+        previous_was_combination = n_drugs >= 2
+        if kept and kept[-1][0] == label:
+            kept[-1] = (label, n_drugs, kept[-1][2] + days)
+        else:
+            kept.append((label, n_drugs, days))
+    return [label for label, _n, _d in kept]
