@@ -366,10 +366,17 @@ def omop_episodes_command(
     combination_window: Annotated[
         int, typer.Option(help="Minimum overlap (days) of two mechanisms to count as DTT.")
     ] = 30,
+    ibd_only: Annotated[
+        bool,
+        typer.Option(
+            help="Keep persons with a Crohn's disease / ulcerative colitis condition only "
+            "(adds their diagnosis and first IBD record date)."
+        ),
+    ] = False,
     schema: SchemaOpt = None,
 ) -> None:
     """Find every DTT episode: drug-aware eras, then overlapping eras of different mechanisms."""
-    from ibd_dtt.omop import derive_combination_episodes, derive_drug_eras
+    from ibd_dtt.omop import derive_combination_episodes, derive_drug_eras, derive_ibd_cohort
     from ibd_dtt.omop.cdm import open_cdm, require
 
     if era_gap < 0 or combination_window < 1:
@@ -386,7 +393,14 @@ def omop_episodes_command(
                     concept_ancestor=tables.get("concept_ancestor"),
                 ),
                 combination_window,
-            ).to_pyarrow()
+            )
+            if ibd_only:
+                require(tables, "condition_occurrence")
+                cohort = derive_ibd_cohort(
+                    tables["condition_occurrence"], tables.get("concept_ancestor")
+                )
+                episodes = episodes.inner_join(cohort, "person_id")
+            episodes = episodes.to_pyarrow()
     except IbdDttError as exc:
         console.print(f"[bold red]error[/]: {exc}")
         raise typer.Exit(EXIT_UNUSABLE) from None

@@ -105,6 +105,22 @@ def test_synth_omop_and_omop_episodes_commands(tmp_path):
     assert {"person_id", "regimen", "start", "end", "ended_by", "overlap_days"} <= set(
         episodes.columns
     )
+    ibd = runner.invoke(
+        app,
+        [
+            "omop",
+            "episodes",
+            "--cdm",
+            str(tmp_path / "cdm"),
+            "--ibd-only",
+            "--out",
+            str(tmp_path / "ibd.parquet"),
+        ],
+    )
+    assert ibd.exit_code == 0, ibd.stdout
+    ibd_episodes = pd.read_parquet(tmp_path / "ibd.parquet")
+    assert set(ibd_episodes["diagnosis"]) <= {"CD", "UC", "IBDU"}
+    assert len(ibd_episodes) == len(episodes)  # every synthetic person has IBD
     missing = runner.invoke(
         app,
         ["omop", "episodes", "--cdm", str(tmp_path / "none"), "--out", str(tmp_path / "x.parquet")],
