@@ -34,9 +34,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_registry.py --sizes 18 1000 10000
 
-## bench-omop: OMOP episode detection at 100 000 and 1 000 000 persons vs DuckDB read+sort
+## bench-omop: OMOP episode detection at 100 000, 300 000 and 1 000 000 persons vs DuckDB read+sort
 bench-omop: $(STAMP)
-	$(BIN)/python benchmarks/bench_omop.py --persons 100000 1000000
+	$(BIN)/python benchmarks/bench_omop.py --persons 100000 300000 1000000
 
 ## docs: regenerate docs/data-contract.md from the contract in code
 docs: $(STAMP)

@@ -64,25 +64,36 @@ def derive_drug_eras(
     records = records.mutate(end=(_.start + _.covered_days.as_interval("D")).cast("date"))
     by = ["person_id", "ingredient_id"]
     order = [_.start, _.end]
-    # coverage of all earlier records = running max of their ends (one window, rows before)
+    # One sort of the records: every window below shares this partition and order, so the
+    # database evaluates them in one pass (DuckDB, Spark and PostgreSQL all do).
+    #  - coverage of all earlier records = running max of their ends (rows before);
+    #  - position in the partition, and the partition's last coverage and size.
     records = records.mutate(
         previous_coverage=_.end.max().over(
             ibis.window(group_by=by, order_by=order, rows=(None, -1))
-        )
+        ),
+        position=ibis.row_number().over(ibis.window(group_by=by, order_by=order)),
+        partition_end=_.end.max().over(ibis.window(group_by=by, order_by=order, rows=(None, None))),
+        partition_records=_.start.count().over(
+            ibis.window(group_by=by, order_by=order, rows=(None, None))
+        ),
     )
-    records = records.mutate(
-        new_era=ibis.ifelse(
-            _.previous_coverage.isnull()
-            | (_.start.delta(_.previous_coverage, unit="day") > era_gap),
-            1,
-            0,
-        )
+    # An era starts where a record begins more than era_gap days after all earlier coverage.
+    starts = records.filter(
+        _.previous_coverage.isnull() | (_.start.delta(_.previous_coverage, unit="day") > era_gap)
     )
-    records = records.mutate(
-        era_number=_.new_era.sum().over(ibis.cumulative_window(group_by=by, order_by=order))
-    )
-    eras = records.group_by([*by, "era_number"]).aggregate(
-        era_start=_.start.min(), era_end=_.end.max(), records=_.count()
+    # Because eras are separated by gaps, the coverage before the *next* era's first record
+    # is exactly this era's end, and positions count its records: a window over era starts
+    # only (a few per person), not over all records.
+    following = ibis.window(group_by=by, order_by=_.position)
+    eras = starts.mutate(
+        next_previous_coverage=_.previous_coverage.lead().over(following),
+        next_position=_.position.lead().over(following),
+    ).select(
+        *by,
+        era_start=_.start,
+        era_end=_.next_previous_coverage.fill_null(_.partition_end),
+        records=(_.next_position.fill_null(_.partition_records) - _.position).cast("int64"),
     )
     names = concepts.select(
         ingredient_id=_.concept_id, drug=_.drug, mechanism_class=_.mechanism_class
