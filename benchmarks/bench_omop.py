@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 BASELINE = r"""
-import json, resource, sys, time, duckdb
+import json, sys, time, duckdb
 t = time.perf_counter()
 con = duckdb.connect()
 con.execute(f"SET threads=2")
@@ -33,11 +33,11 @@ con.execute(f"CREATE TABLE s AS SELECT * FROM read_parquet('{sys.argv[1]}/drug_e
             " ORDER BY person_id, drug_concept_id, drug_exposure_start_date")
 rows = con.execute("SELECT count(*) FROM s").fetchone()[0]
 print(json.dumps({"seconds": time.perf_counter() - t, "rows": rows,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_mb()}))
 """
 
 STRICT_BASELINE = r"""
-import json, resource, sys, time, duckdb
+import json, sys, time, duckdb
 t = time.perf_counter()
 con = duckdb.connect()
 con.execute(f"SET threads=2")
@@ -45,11 +45,11 @@ con.execute("CREATE TABLE s AS SELECT person_id, drug_concept_id, drug_exposure_
             f"days_supply FROM read_parquet('{sys.argv[1]}/drug_exposure.parquet')"
             " ORDER BY person_id, drug_concept_id, drug_exposure_start_date")
 print(json.dumps({"seconds": time.perf_counter() - t,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_mb()}))
 """
 
 EPISODES = r"""
-import json, resource, sys, time
+import json, sys, time
 t = time.perf_counter()
 from ibd_dtt.omop import derive_combination_episodes, derive_drug_eras
 from ibd_dtt.omop.cdm import open_cdm
@@ -59,13 +59,23 @@ episodes.to_parquet(sys.argv[2])
 import pyarrow.parquet as pq
 n = pq.read_metadata(sys.argv[2]).num_rows
 print(json.dumps({"seconds": time.perf_counter() - t, "episodes": n,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_mb()}))
+"""
+
+
+# Peak resident memory of the child itself: VmHWM belongs to the address space, which exec
+# replaces (ru_maxrss would also count the parent's memory at fork time).
+PEAK = r"""
+def peak_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
 """
 
 
 def child(code: str, *args: str) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", code, *args], check=True, capture_output=True, text=True
+        [sys.executable, "-c", PEAK + code, *args], check=True, capture_output=True, text=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -75,13 +85,25 @@ def main() -> None:
     parser.add_argument("--persons", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit")
     args = parser.parse_args()
-    from ibd_dtt.omop.synth import generate_omop, write_omop
-
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for persons in args.persons:
             cdm = Path(tmp) / f"cdm_{persons}"
-            write_omop(generate_omop(persons, seed=2024), cdm)
+            # generated in its own process, so this one stays small
+            subprocess.run(
+                [
+                    str(Path(sys.executable).with_name("ibd-dtt")),
+                    "synth-omop",
+                    "--persons",
+                    str(persons),
+                    "--seed",
+                    "2024",
+                    "--out",
+                    str(cdm),
+                ],
+                check=True,
+                capture_output=True,
+            )
             base = child(BASELINE, str(cdm))
             strict = child(STRICT_BASELINE, str(cdm))
             eps = child(

@@ -392,49 +392,41 @@ def _assessments(
         lambda d: pd.Timestamp(d).date() - dt.timedelta(days=options.measurement_lookback_days)
     )
 
-    def drop(mask: pd.Series, reason: str, detail: Callable[[object], str]) -> None:
-        for row in rows[mask].itertuples(index=False):
-            log.append(
-                {
-                    "table": "measurement",
-                    "patient_id": row.patient_id,
-                    "person_id": int(row.person_id),
-                    "record_id": None if pd.isna(row.measurement_id) else int(row.measurement_id),
-                    "date": _iso(row.date),
-                    "detail": detail(row),
-                    "reason": reason,
-                }
-            )
+    rows["detail"] = (
+        "concept "
+        + rows["measurement_concept_id"].astype(str)
+        + " = "
+        + rows["value_as_number"].astype(str)
+        + " (unit_concept_id "
+        + rows["unit_concept_id"].astype(str)
+        + ", unit '"
+        + rows["unit_source_value"].fillna("").astype(str)
+        + "')"
+    )
 
-    def describe(row) -> str:
-        return (
-            f"concept {row.measurement_concept_id} = {row.value_as_number} "
-            f"(unit_concept_id {row.unit_concept_id}, unit '{row.unit_source_value}')"
-        )
+    def drop(mask: pd.Series, reason: str) -> None:
+        _log_records(log, "measurement", rows[mask], reason, id_column="measurement_id")
 
     early = rows["date"] < rows["person_id"].map(window_start)
-    drop(
-        early, f"more than {options.measurement_lookback_days} days before the DTT start", describe
-    )
+    drop(early, f"more than {options.measurement_lookback_days} days before the DTT start")
     before_diagnosis = ~early & (rows["date"] < rows["person_id"].map(diagnosed))
-    drop(before_diagnosis, "before the first evidence of IBD (diagnosis_date)", describe)
+    drop(before_diagnosis, "before the first evidence of IBD (diagnosis_date)")
     late = rows["date"] > data_cut
-    drop(late, "after the data cut", describe)
+    drop(late, "after the data cut")
     rows = rows[~(early | before_diagnosis | late)]
     no_value = rows["value_as_number"].isna()
-    drop(no_value, "no value_as_number", describe)
+    drop(no_value, "no value_as_number")
     rows = rows[~no_value]
     matched = _match_units(rows, concepts)
     unmatched = matched["column"].isna()
     drop(
         unmatched.set_axis(rows.index),
         "unit not recognised for this measurement (concepts/measurements.csv)",
-        describe,
     )
     rows = rows.assign(column=matched["column"].to_numpy(), unit=matched["unit"].to_numpy())
     rows = rows[~unmatched.to_numpy()]
     repeat = rows.duplicated(["person_id", "date", "column"], keep="first")
-    drop(repeat, "same-day repeat of this lab; the first record was kept", describe)
+    drop(repeat, "same-day repeat of this lab; the first record was kept")
     rows = rows[~repeat]
     if rows.empty:
         return pd.DataFrame(columns=columns)
@@ -514,19 +506,12 @@ def _adverse_events(
         zip(records.loc[before, "person_id"], records.loc[before, "term"], strict=True)
     )
 
+    records["detail"] = (
+        records["term"] + " (concept " + records["condition_concept_id"].astype(str) + ")"
+    )
+
     def note(mask: pd.Series, reason: str) -> None:
-        for row in records[mask].itertuples(index=False):
-            log.append(
-                {
-                    "table": "condition_occurrence",
-                    "patient_id": row.patient_id,
-                    "person_id": int(row.person_id),
-                    "record_id": None if pd.isna(row.record_id) else int(row.record_id),
-                    "date": _iso(row.date),
-                    "detail": f"{row.term} (concept {row.condition_concept_id})",
-                    "reason": reason,
-                }
-            )
+        _log_records(log, "condition_occurrence", records[mask], reason, id_column="record_id")
 
     in_window = (records["date"] >= start) & (records["date"] <= risk_end)
     note(before, "recorded before the DTT start (history, not an adverse event of DTT)")
@@ -616,6 +601,28 @@ def _resolve_adverse_event_concepts(
     return resolved[["condition_concept_id", "term", "category"]].drop_duplicates(
         "condition_concept_id"
     )
+
+
+def _log_records(
+    log: list[dict], table: str, rows: pd.DataFrame, reason: str, id_column: str
+) -> None:
+    """One log entry per row of ``rows`` (``patient_id, person_id, date, detail`` and the
+    record ID in ``id_column``), all with ``reason``."""
+    if rows.empty:
+        return
+    ids = pd.to_numeric(rows[id_column], errors="coerce").astype("Int64")
+    entries = pd.DataFrame(
+        {
+            "table": table,
+            "patient_id": rows["patient_id"].to_numpy(),
+            "person_id": rows["person_id"].astype("int64").to_numpy(),
+            "record_id": ids.to_numpy(),
+            "date": rows["date"].map(_iso).to_numpy(),
+            "detail": rows["detail"].to_numpy(),
+            "reason": reason,
+        }
+    )
+    log.extend(entries.to_dict("records"))
 
 
 def _iso(value: object) -> str | None:
