@@ -92,6 +92,9 @@ def test_postgresql_server_gives_identical_episodes(synthetic, duckdb_episodes):
         cdm = open_cdm(f"{POSTGRES_URL}?schema={schema}")
         assert isinstance(cdm["drug_exposure"], ibis.Table)
         pd.testing.assert_frame_equal(episode_table(cdm), duckdb_episodes, check_dtype=False)
+        on_duckdb = extraction_tables(open_cdm(synthetic[1]))
+        for name, frame in extraction_tables(cdm).items():
+            pd.testing.assert_frame_equal(frame, on_duckdb[name], obj=name)
     finally:
         loader.raw_sql(f"DROP SCHEMA {schema} CASCADE")
 
@@ -123,3 +126,23 @@ def test_unreachable_postgresql_is_a_clear_error_without_the_password():
 def test_missing_spark_folder_is_a_clear_error(tmp_path):
     with pytest.raises(CdmError, match="no such CDM folder"):
         open_cdm(f"spark:{tmp_path / 'absent'}")
+
+
+def extraction_tables(cdm) -> dict[str, pd.DataFrame]:
+    from ibd_dtt.omop.extract import extract_registry
+
+    extraction = extract_registry(cdm)
+    tables = {name: frame.astype(str) for name, frame in extraction.tables.items()}
+    tables["log"] = extraction.log.astype(str)
+    tables["episodes"] = extraction.episodes.astype(str)
+    return tables
+
+
+@needs_spark
+def test_spark_extraction_equals_duckdb_extraction(synthetic):
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    on_duckdb = extraction_tables(open_cdm(synthetic[1]))
+    on_spark = extraction_tables(open_cdm(f"spark:{synthetic[1]}"))
+    assert len(on_duckdb["patients"]) > 20
+    for name, frame in on_duckdb.items():
+        pd.testing.assert_frame_equal(on_spark[name], frame, obj=name)
