@@ -353,19 +353,27 @@ SchemaOpt = Annotated[
 ]
 
 
+EraGapOpt = Annotated[
+    int,
+    typer.Option(help="Days allowed between coverage and the next record of the same ingredient."),
+]
+CombinationWindowOpt = Annotated[
+    int, typer.Option(help="Minimum overlap (days) of two mechanisms to count as DTT.")
+]
+
+
+def _check_era_parameters(era_gap: int, combination_window: int) -> None:
+    if era_gap < 0 or combination_window < 1:
+        console.print("[bold red]error[/]: --era-gap must be >= 0 and --combination-window >= 1")
+        raise typer.Exit(EXIT_UNUSABLE)
+
+
 @omop_app.command("episodes")
 def omop_episodes_command(
     cdm: CdmOpt,
     out: Annotated[Path, typer.Option(help="Parquet file to write the episodes to.")],
-    era_gap: Annotated[
-        int,
-        typer.Option(
-            help="Days allowed between coverage and the next record of the same ingredient."
-        ),
-    ] = 30,
-    combination_window: Annotated[
-        int, typer.Option(help="Minimum overlap (days) of two mechanisms to count as DTT.")
-    ] = 30,
+    era_gap: EraGapOpt = 30,
+    combination_window: CombinationWindowOpt = 30,
     ibd_only: Annotated[
         bool,
         typer.Option(
@@ -379,9 +387,7 @@ def omop_episodes_command(
     from ibd_dtt.omop import derive_combination_episodes, derive_drug_eras, derive_ibd_cohort
     from ibd_dtt.omop.cdm import open_cdm, require
 
-    if era_gap < 0 or combination_window < 1:
-        console.print("[bold red]error[/]: --era-gap must be >= 0 and --combination-window >= 1")
-        raise typer.Exit(EXIT_UNUSABLE)
+    _check_era_parameters(era_gap, combination_window)
     try:
         tables = open_cdm(cdm, schema=schema)
         require(tables, "drug_exposure")
@@ -415,15 +421,8 @@ def omop_episodes_command(
 def omop_extract_command(
     cdm: CdmOpt,
     out: Annotated[Path, typer.Option(help="Folder to write the registry tables to.")],
-    era_gap: Annotated[
-        int,
-        typer.Option(
-            help="Days allowed between coverage and the next record of the same ingredient."
-        ),
-    ] = 30,
-    combination_window: Annotated[
-        int, typer.Option(help="Minimum overlap (days) of two mechanisms to count as DTT.")
-    ] = 30,
+    era_gap: EraGapOpt = 30,
+    combination_window: CombinationWindowOpt = 30,
     data_cut: Annotated[
         str | None,
         typer.Option(help="Data cut date (YYYY-MM-DD); default: the latest observation end."),
@@ -444,9 +443,7 @@ def omop_extract_command(
     from ibd_dtt.omop.cdm import open_cdm
     from ibd_dtt.omop.extract import ExtractOptions, extract_registry, write_extraction
 
-    if era_gap < 0 or combination_window < 1:
-        console.print("[bold red]error[/]: --era-gap must be >= 0 and --combination-window >= 1")
-        raise typer.Exit(EXIT_UNUSABLE)
+    _check_era_parameters(era_gap, combination_window)
     try:
         cut = dt.date.fromisoformat(data_cut) if data_cut else None
     except ValueError:

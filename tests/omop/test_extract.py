@@ -32,8 +32,7 @@ def doses(person, concept, first, last, every, supply=1):
     return [(person, concept, day(d), supply) for d in range(first, last + 1, every)]
 
 
-@pytest.fixture(scope="module")
-def hand_built():
+def hand_built_tables() -> dict[str, pd.DataFrame]:
     """Person 1: UST (stopped), then IFX, VDZ added on day 400 -> DTT, refractory by the
     proxy (UST and IFX: two mechanisms before the DTT start); UST coverage overlaps IFX by
     3 days only (a switch, not DTT).
@@ -120,8 +119,31 @@ def hand_built():
         "measurement": measurement,
         "concept": concept,
     }
+    return tables
+
+
+def extract(tables: dict[str, pd.DataFrame]):
     cdm = {name: ibis.memtable(frame) for name, frame in tables.items()}
     return extract_registry(cdm, ExtractOptions(data_cut=day(1000)))
+
+
+@pytest.fixture(scope="module")
+def hand_built():
+    return extract(hand_built_tables())
+
+
+def test_row_order_of_the_cdm_does_not_matter(hand_built):
+    reversed_tables = {
+        name: frame.iloc[::-1].reset_index(drop=True) for name, frame in hand_built_tables().items()
+    }
+    again = extract(reversed_tables)
+    for name, frame in hand_built.tables.items():
+        pd.testing.assert_frame_equal(again.tables[name], frame, obj=name)
+    columns = list(hand_built.log.columns)
+    pd.testing.assert_frame_equal(
+        again.log.astype(str).sort_values(columns).reset_index(drop=True),
+        hand_built.log.astype(str).sort_values(columns).reset_index(drop=True),
+    )
 
 
 def test_patients_get_study_ids_and_the_sex_rule(hand_built):

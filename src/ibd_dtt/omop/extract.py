@@ -492,6 +492,10 @@ def _adverse_events(
     records["patient_id"] = records["person_id"].map(study_id)
     ids = records.get("condition_occurrence_id", pd.Series(pd.NA, index=records.index))
     records["record_id"] = ids
+    # Sort first: every mask below is aligned on this order (backends return rows in any).
+    records = records.sort_values(["person_id", "term", "date", "record_id"]).reset_index(
+        drop=True
+    )
     episode = index.set_index("person_id")
     start = records["person_id"].map(episode["start"]).map(lambda d: pd.Timestamp(d).date())
     risk_end = (
@@ -500,7 +504,6 @@ def _adverse_events(
         .map(lambda d: pd.Timestamp(d).date() + dt.timedelta(days=options.adverse_event_lag_days))
     )
     risk_end = risk_end.where(risk_end <= data_cut, data_cut)
-    records = records.sort_values(["person_id", "term", "date", "record_id"])
     before = records["date"] < start
     preexisting = set(
         zip(records.loc[before, "person_id"], records.loc[before, "term"], strict=True)
