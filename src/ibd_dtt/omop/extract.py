@@ -493,9 +493,7 @@ def _adverse_events(
     ids = records.get("condition_occurrence_id", pd.Series(pd.NA, index=records.index))
     records["record_id"] = ids
     # Sort first: every mask below is aligned on this order (backends return rows in any).
-    records = records.sort_values(["person_id", "term", "date", "record_id"]).reset_index(
-        drop=True
-    )
+    records = records.sort_values(["person_id", "term", "date", "record_id"]).reset_index(drop=True)
     episode = index.set_index("person_id")
     start = records["person_id"].map(episode["start"]).map(lambda d: pd.Timestamp(d).date())
     risk_end = (
