@@ -45,13 +45,19 @@ OUTCOME_COLUMNS = (
 
 def _records(visits: pd.DataFrame) -> dict[tuple[str, str], dict[str, Record]]:
     out: dict[tuple[str, str], dict[str, Record]] = {}
-    for row in visits.itertuples(index=False):
-        out.setdefault((row.patient_id, row.window), {})[row.parameter] = Record(
-            value=float(row.value),
-            day=int(row.analysis_day),
-            source_row=str(row.source_row),
-            dtype=str(row.dtype),
-            visit_date=pd.Timestamp(row.visit_date).date(),
+    # Column lists instead of itertuples: iterating Arrow-backed strings row by row is slow.
+    columns = ["patient_id", "window", "parameter", "value", "analysis_day", "source_row"]
+    lists = [visits[c].tolist() for c in [*columns, "dtype"]]
+    dates = pd.to_datetime(visits["visit_date"]).dt.date.tolist()
+    for pid, window, parameter, value, day, source, dtype, visit_date in zip(
+        *lists, dates, strict=True
+    ):
+        out.setdefault((pid, window), {})[parameter] = Record(
+            value=float(value),
+            day=int(day),
+            source_row=str(source),
+            dtype=str(dtype),
+            visit_date=visit_date,
         )
     return out
 
@@ -122,6 +128,7 @@ def evaluate_outcomes(
     steroids_by_patient: dict[str, list[dict]] = {}
     for course in steroid_course_records(therapies):
         steroids_by_patient.setdefault(course["patient_id"], []).append(course)
+    no_therapies = therapies.iloc[0:0]
     rows = []
     for episode in episodes.itertuples(index=False):
         ep = episode._asdict()
@@ -131,7 +138,7 @@ def evaluate_outcomes(
         center = None if pd.isna(info["center"]) else str(info["center"])
         follow_days = (pd.Timestamp(data_cut) - ep["start_date"]).days
         baseline = records.get((pid, windows.baseline.name), {})
-        patient_therapies = therapies_by_patient.get(pid, therapies.iloc[0:0])
+        patient_therapies = therapies_by_patient.get(pid, no_therapies)
         steroid_records = tuple(steroids_by_patient.get(pid, ()))
         for outcome in definitions.outcomes:
             spec = outcome.rule_for(diagnosis, definitions.ibdu_as)

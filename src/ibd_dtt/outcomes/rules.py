@@ -15,6 +15,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -73,7 +74,13 @@ def exact(value: float | int) -> Fraction:
     """The decimal value as written (4.1 -> 41/10), not its binary approximation."""
     if isinstance(value, int):
         return Fraction(value)
-    return Fraction(repr(float(value)))
+    return _exact_float(float(value))
+
+
+@lru_cache(maxsize=65536)
+def _exact_float(value: float) -> Fraction:
+    # Scores and labs repeat a few thousand distinct values; Fractions are immutable.
+    return Fraction(repr(value))
 
 
 def _plain(value: float) -> float | int:
