@@ -43,3 +43,12 @@ def test_synth_command(tmp_path):
     assert (tmp_path / "study.yaml").exists() and (tmp_path / "patients.csv").exists()
     bad = CliRunner().invoke(app, ["synth", "--patients", "0", "--out", str(tmp_path)])
     assert bad.exit_code == 2
+
+
+def test_recent_diagnoses_never_put_dates_after_the_data_cut(tmp_path):
+    # seed 2024 with 1 000 patients once produced a prior azathioprine course stopping after
+    # the data cut (diagnosed shortly before DTT); every row must validate.
+    options = SynthOptions(patients=1000, centers=4, seed=2024)
+    write_registry(generate_registry(options), tmp_path, options)
+    result = load_registry(tmp_path)
+    assert result.is_valid, result.report.errors

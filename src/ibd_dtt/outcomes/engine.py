@@ -124,11 +124,9 @@ def evaluate_outcomes(
     data_cut: dt.date = config.data_cut_date
     records = _records(visits)
     patient_info = patients.set_index("patient_id")[["diagnosis", "center"]].to_dict("index")
-    therapies_by_patient = {pid: frame for pid, frame in therapies.groupby("patient_id")}
     steroids_by_patient: dict[str, list[dict]] = {}
     for course in steroid_course_records(therapies):
         steroids_by_patient.setdefault(course["patient_id"], []).append(course)
-    no_therapies = therapies.iloc[0:0]
     rows = []
     for episode in episodes.itertuples(index=False):
         ep = episode._asdict()
@@ -138,7 +136,6 @@ def evaluate_outcomes(
         center = None if pd.isna(info["center"]) else str(info["center"])
         follow_days = (pd.Timestamp(data_cut) - ep["start_date"]).days
         baseline = records.get((pid, windows.baseline.name), {})
-        patient_therapies = therapies_by_patient.get(pid, no_therapies)
         steroid_records = tuple(steroids_by_patient.get(pid, ()))
         for outcome in definitions.outcomes:
             spec = outcome.rule_for(diagnosis, definitions.ibdu_as)
@@ -155,7 +152,7 @@ def evaluate_outcomes(
                     follow_up=records.get((pid, timepoint), {}),
                     crp_uln=config.crp_uln_for(center),
                     episode=ep,
-                    therapies=patient_therapies,
+                    therapies=None,
                     steroid_records=steroid_records,
                     data_cut=data_cut,
                 )

@@ -60,10 +60,11 @@ class RuleContext:
     follow_up: dict[str, Record]
     crp_uln: float
     episode: dict[str, Any]
-    therapies: pd.DataFrame
+    therapies: pd.DataFrame | None
     data_cut: dt.date
-    # The patient's corticosteroid courses as records; the engine computes them once per
-    # patient (filtering a DataFrame for every evaluation dominated the run time).
+    # The patient's corticosteroid courses as records; the engine computes them once for all
+    # patients and passes no therapies frame (slicing one per patient dominated the run
+    # time). ``therapies`` is read only when ``steroid_records`` is not given.
     steroid_records: tuple[dict[str, Any], ...] | None = None
 
     def pair(self, parameter: str) -> tuple[Record | None, Record | None]:
@@ -366,6 +367,8 @@ def steroid_course_records(therapies: pd.DataFrame) -> tuple[dict[str, Any], ...
 def _steroid_courses(ctx: RuleContext, include_local: bool) -> list[dict[str, Any]]:
     records = ctx.steroid_records
     if records is None:
+        if ctx.therapies is None:
+            raise ValueError("a RuleContext needs steroid_records or therapies")
         records = steroid_course_records(ctx.therapies)
     return [
         r for r in records if include_local or r["mechanism_class"] == "systemic_corticosteroid"

@@ -26,7 +26,7 @@ def _timepoint(tp: str) -> str:
     return TIMEPOINT_LABELS.get(tp, tp.replace("_", " "))
 
 
-def _subsequent(row: pd.Series) -> str:
+def _subsequent(row: dict) -> str:
     """'UPA (day 160)' from 'UPA@2023-02-12': relative days only, no calendar dates."""
     text = row.get("subsequent_therapies")
     if text is None or pd.isna(text) or not text:
@@ -70,33 +70,39 @@ def tables_patient_listings(
     steroid_day = steroid.groupby("patient_id")["stop_day"].max()
     ae = cohort.adverse_events[cohort.adverse_events["during_dtt"]]
     ae_terms = ae.groupby("patient_id")["term"].agg(lambda s: "; ".join(sorted(s)))
-    rows = []
-    for _, row in p.iterrows():
-        pid = row["patient_id"]
-        rec = {
+    # Column-wise (one lookup per column, not per patient): 10 000 patients in well under
+    # a second instead of several seconds.
+    pid = p["patient_id"]
+    discontinued = p["discontinued"].astype(bool)
+    data = pd.DataFrame(
+        {
             "patient_id": pid,
-            "diagnosis": row["diagnosis"],
-            "regimen": f"{row['anchor_drug']} + {row['added_drug']}",
-            "duration_months": float(row["duration_months"]),
-            "status": row["status"],
+            "diagnosis": p["diagnosis"],
+            "regimen": p["anchor_drug"].astype(str) + " + " + p["added_drug"].astype(str),
+            "duration_months": p["duration_months"].astype(float),
+            "status": p["status"],
         }
-        for tp in ("month_3", "month_6", "month_9", "month_12"):
-            value = results.get(("clinical_response", tp), pd.Series(dtype=object)).get(pid)
-            rec[f"clinical_response_{tp}"] = value
-        rec["endoscopic_response_by_month_9"] = results.get(
-            ("endoscopic_response", "by_month_9"), pd.Series(dtype=object)
-        ).get(pid)
-        for name, frame in (("crp", crp), ("albumin", alb)):
-            rec[f"{name}_baseline"] = frame["baseline_value"].get(pid)
-            rec[f"{name}_last"] = frame["value"].get(pid)
-            rec[f"{name}_last_window"] = frame["window"].get(pid)
-        rec["steroid_stop_day"] = steroid_day.get(pid)
-        rec["adverse_events"] = ae_terms.get(pid, "")
-        rec["stop_reason"] = row["stop_reason"] if row["discontinued"] else None
-        rec["ended_by"] = row["ended_by"] if row["discontinued"] else None
-        rec["subsequent_therapy"] = _subsequent(row)
-        rows.append(rec)
-    data = pd.DataFrame(rows)
+    )
+
+    def result_of(outcome: str, timepoint: str) -> pd.Series:
+        column = (outcome, timepoint)
+        if column not in results.columns:
+            return pd.Series(None, index=p.index, dtype=object)
+        return pid.map(results[column]).astype(object)
+
+    for tp in ("month_3", "month_6", "month_9", "month_12"):
+        data[f"clinical_response_{tp}"] = result_of("clinical_response", tp)
+    data["endoscopic_response_by_month_9"] = result_of("endoscopic_response", "by_month_9")
+    for name, frame in (("crp", crp), ("albumin", alb)):
+        data[f"{name}_baseline"] = pid.map(frame["baseline_value"])
+        data[f"{name}_last"] = pid.map(frame["value"])
+        data[f"{name}_last_window"] = pid.map(frame["window"])
+    data["steroid_stop_day"] = pid.map(steroid_day)
+    data["adverse_events"] = pid.map(ae_terms).fillna("")
+    data["stop_reason"] = p["stop_reason"].where(discontinued, None)
+    data["ended_by"] = p["ended_by"].where(discontinued, None)
+    data["subsequent_therapy"] = [_subsequent(row) for row in p.to_dict("records")]
+    data = data.reset_index(drop=True)
 
     def display(frame: pd.DataFrame, discontinued: bool) -> pd.DataFrame:
         out = pd.DataFrame(

@@ -156,7 +156,11 @@ def generate_registry(options: SynthOptions | None = None) -> dict[str, pd.DataF
         # prior therapy: an immunomodulator, then 0-3 failed biologics, then the anchor
         anchor, added = REGIMENS[int(rng.choice(len(REGIMENS), p=regimen_p))][:2]
         cursor = dx_date + dt.timedelta(days=60)
-        course("AZA", cursor, cursor + dt.timedelta(days=200), str(rng.choice(FAILURE_REASONS)))
+        aza_reason = str(rng.choice(FAILURE_REASONS))
+        # stopped before DTT (and so before the data cut) even for a recent diagnosis
+        aza_end = min(cursor + dt.timedelta(days=200), start - dt.timedelta(days=10))
+        if aza_end > cursor:
+            course("AZA", cursor, aza_end, aza_reason)
         cursor += dt.timedelta(days=230)
         n_prior = int(rng.choice([0, 1, 2, 3], p=[0.1, 0.5, 0.3, 0.1]))
         candidates = [d for d in PRIOR_BIOLOGICS if d not in (anchor, added)]
@@ -172,7 +176,8 @@ def generate_registry(options: SynthOptions | None = None) -> dict[str, pd.DataF
         # DTT course: persistence ~ 35 % stop by month 6
         max_days = (o.data_cut - start).days
         stop_day = int(rng.exponential(700))
-        ongoing = stop_day >= max_days
+        # a stop needs at least 20 days on DTT, and must fall on or before the data cut
+        ongoing = stop_day >= max_days or max_days < 20
         responder = rng.random() < (0.85 if uc else 0.8)
         if ongoing:
             course(anchor, anchor_start, None)
