@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from typing import Literal
 
 import pandas as pd
@@ -104,6 +108,11 @@ def _nri(
     return None
 
 
+# Below this many patients one process is faster than starting workers.
+PARALLEL_MIN_PATIENTS = 2000
+_SHARED: tuple | None = None  # the inputs, inherited by forked workers (never pickled)
+
+
 def evaluate_outcomes(
     visits: pd.DataFrame,
     episodes: pd.DataFrame,
@@ -113,14 +122,57 @@ def evaluate_outcomes(
     windows: VisitWindows,
     config: StudyConfig,
     strategy: Strategy = "as-observed",
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """One row per patient x outcome x timepoint: result yes / no / not_evaluable.
 
     ``visits`` is the analysis-visits table (with LOCF records already added for the
     ``locf`` strategy); ``episodes`` holds one index episode per patient.
+
+    ``workers``: processes to evaluate in (default: every core for
+    ``PARALLEL_MIN_PATIENTS`` patients or more, else one). Patients are split into
+    consecutive blocks and the blocks' rows joined in order, so the result is the same
+    table whatever the number of workers.
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
+    inputs = (visits, episodes, patients, therapies, definitions, windows, config, strategy)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(episodes) >= PARALLEL_MIN_PATIENTS else 1
+    workers = max(1, min(workers, len(episodes)))
+    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return _evaluate(*inputs)
+    global _SHARED
+    bounds = [round(i * len(episodes) / workers) for i in range(workers + 1)]
+    _SHARED = inputs
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            parts = list(pool.map(_evaluate_block, itertools.pairwise(bounds)))
+    finally:
+        _SHARED = None
+    out = pd.concat(parts, ignore_index=True)
+    out["value"] = out["value"].astype("boolean")
+    return out
+
+
+def _evaluate_block(bounds: tuple[int, int]) -> pd.DataFrame:
+    assert _SHARED is not None
+    visits, episodes, *rest = _SHARED
+    block = episodes.iloc[bounds[0] : bounds[1]]
+    return _evaluate(visits[visits["patient_id"].isin(block["patient_id"])], block, *rest)
+
+
+def _evaluate(
+    visits: pd.DataFrame,
+    episodes: pd.DataFrame,
+    patients: pd.DataFrame,
+    therapies: pd.DataFrame,
+    definitions: DefinitionSet,
+    windows: VisitWindows,
+    config: StudyConfig,
+    strategy: Strategy,
+) -> pd.DataFrame:
     data_cut: dt.date = config.data_cut_date
     records = _records(visits)
     patient_info = patients.set_index("patient_id")[["diagnosis", "center"]].to_dict("index")
