@@ -259,7 +259,7 @@ def report_command(
     persistence, figures; HTML, Excel, Word, CSV and Parquet."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from ibd_dtt.report import build_report, render_figures, write_report
+    from ibd_dtt.report import build_report, write_report
 
     definition_sets = definitions or ["paper"]
     strategies = missing or ["as-observed"]
@@ -289,13 +289,10 @@ def report_command(
             task = progress.add_task("statistics and tables", total=1)
             report = build_report(scored, analyses, ci)
             progress.update(task, completed=1)
-            task = progress.add_task("figures", total=1)
-            figures = render_figures(report)
-            progress.update(task, completed=1)
-            task = progress.add_task("HTML, Excel, Word, CSV, Parquet", total=1)
-            files = write_report(
-                report, out, source=data, min_cell_count=min_cell_count, figures=figures
+            task = progress.add_task(
+                "figures (drawn meanwhile) and HTML, Excel, Word, CSV, Parquet", total=1
             )
+            files = write_report(report, out, source=data, min_cell_count=min_cell_count)
             progress.update(task, completed=1)
     except IbdDttError as exc:
         console.print(f"[bold red]error[/]: {exc}")

@@ -8,6 +8,8 @@ so that two runs give identical files.
 from __future__ import annotations
 
 import io
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -509,3 +511,35 @@ def render_figures(report) -> list[FigureFiles]:
         ),
         save_figure(plot_flow_diagram(primary.attrition), "fig6_patient_flow", "Patient flow"),
     ]
+
+
+_BACKGROUND_REPORT = None  # inherited by the forked figure process, never pickled
+
+
+class BackgroundFigures:
+    """:func:`render_figures` in a forked process, so the figures (seconds of matplotlib)
+    are drawn while the caller writes tables and documents; :meth:`result` waits for them.
+    Where fork is not available they are drawn in :meth:`result` instead."""
+
+    def __init__(self, report) -> None:
+        global _BACKGROUND_REPORT
+        self._report = report
+        self._pool: ProcessPoolExecutor | None = None
+        if "fork" in multiprocessing.get_all_start_methods():
+            _BACKGROUND_REPORT = report
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            self._future = self._pool.submit(_render_background_report)
+
+    def result(self) -> list[FigureFiles]:
+        global _BACKGROUND_REPORT
+        if self._pool is None:
+            return render_figures(self._report)
+        try:
+            return self._future.result()
+        finally:
+            self._pool.shutdown()
+            _BACKGROUND_REPORT = None
+
+
+def _render_background_report() -> list[FigureFiles]:
+    return render_figures(_BACKGROUND_REPORT)

@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ibd_dtt import __version__
 from ibd_dtt.report.build import Report
-from ibd_dtt.report.figures import FigureFiles, render_figures, write_figures
+from ibd_dtt.report.figures import BackgroundFigures, FigureFiles, write_figures
 from ibd_dtt.report.model import ReportTable
 from ibd_dtt.report.narrative import headline_cards, methods_paragraphs, results_paragraphs
 
@@ -311,12 +311,14 @@ def write_report(
     source: str | Path | None = None,
     min_cell_count: int = 0,
     generated_at: str | None = None,
-    figures: list[FigureFiles] | None = None,
+    figures: list[FigureFiles] | BackgroundFigures | None = None,
 ) -> dict[str, Path]:
     """Write every output; returns the main files by kind.
 
     ``min_cell_count`` > 0 makes an aggregate export: patient-level tables, figures and
-    datasets are left out and small counts are suppressed in every table.
+    datasets are left out and small counts are suppressed in every table. ``figures``:
+    already drawn, being drawn (:class:`BackgroundFigures`: awaited only when the HTML
+    needs them), or None to draw them in the background here.
     """
     out = Path(out_dir)
     (out / "tables").mkdir(parents=True, exist_ok=True)
@@ -329,9 +331,7 @@ def write_report(
             f"{min_cell_count}); patient-level listings and figures are omitted."
         )
     if figures is None:
-        figures = render_figures(report)
-    if min_cell_count > 0:
-        figures = [f for f in figures if f.name not in PATIENT_LEVEL_FIGURES]
+        figures = BackgroundFigures(report)
 
     for table in tables:
         table.display.to_csv(out / "tables" / f"{table.key}.csv", index=False)
@@ -346,11 +346,15 @@ def write_report(
         report.primary.write(out / "datasets")
         for extra in report.analyses[1:]:
             extra.write(out / "datasets" / f"{extra.definitions.name}-{extra.strategy}")
-    write_figures(figures, out / "figures")
     title = "Dual-targeted therapy in IBD: study report"
     write_xlsx(tables, out / "tables.xlsx")
     documents = [_for_documents(t) for t in tables]
     write_docx(documents, out / "tables.docx", title)
+    if isinstance(figures, BackgroundFigures):
+        figures = figures.result()
+    if min_cell_count > 0:
+        figures = [f for f in figures if f.name not in PATIENT_LEVEL_FIGURES]
+    write_figures(figures, out / "figures")
     prov = provenance(report, source)
     (out / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
 
