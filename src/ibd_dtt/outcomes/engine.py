@@ -179,6 +179,9 @@ def _evaluate(
     steroids_by_patient: dict[str, list[dict]] = {}
     for course in steroid_course_records(therapies):
         steroids_by_patient.setdefault(course["patient_id"], []).append(course)
+    # Looked up once, not once per patient x outcome x timepoint.
+    window_of = {tp: windows.get(tp) for o in definitions.outcomes for tp in o.timepoints}
+    described = {tp: window.describe() for tp, window in window_of.items()}
     rows = []
     for episode in episodes.itertuples(index=False):
         ep = episode._asdict()
@@ -186,6 +189,7 @@ def _evaluate(
         info = patient_info[pid]
         diagnosis = str(info["diagnosis"])
         center = None if pd.isna(info["center"]) else str(info["center"])
+        crp_uln = config.crp_uln_for(center)
         follow_days = (pd.Timestamp(data_cut) - ep["start_date"]).days
         baseline = records.get((pid, windows.baseline.name), {})
         steroid_records = tuple(steroids_by_patient.get(pid, ()))
@@ -195,14 +199,14 @@ def _evaluate(
                 continue
             function, rule_version = RULES[spec.rule]
             for timepoint in outcome.timepoints:
-                window = windows.get(timepoint)
+                window = window_of[timepoint]
                 ctx = RuleContext(
                     patient_id=pid,
                     diagnosis=diagnosis,
-                    window=window.describe(),
+                    window=described[timepoint],
                     baseline=baseline,
                     follow_up=records.get((pid, timepoint), {}),
-                    crp_uln=config.crp_uln_for(center),
+                    crp_uln=crp_uln,
                     episode=ep,
                     therapies=None,
                     steroid_records=steroid_records,
