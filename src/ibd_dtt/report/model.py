@@ -57,11 +57,20 @@ class CharacteristicsBuilder:
     data_rows: list[dict] = field(default_factory=list)
     display_rows: list[dict] = field(default_factory=list)
     tests_used: dict[str, str] = field(default_factory=dict)
+    _subset_cache: dict[int, tuple[pd.DataFrame, dict[str, pd.DataFrame]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def _subsets(self, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        # Most rows use the same frame: split it once (kept with the frame, so an id is
+        # never reused for another one).
+        cached = self._subset_cache.get(id(frame))
+        if cached is not None and cached[0] is frame:
+            return cached[1]
         subsets = {"Overall": frame}
         for g in self.groups:
             subsets[g] = frame[frame[self.group] == g]
+        self._subset_cache[id(frame)] = (frame, subsets)
         return subsets
 
     def header(self) -> dict[str, str]:
