@@ -113,3 +113,31 @@ def test_wilcoxon_signed_rank_on_complete_pairs_only():
     assert r.details["pairs"] == 4
     # 4 pairs, all decreases: exact two-sided p = 2 * (1/2)**4 = 0.125 (worked by hand).
     assert r.pvalue == pytest.approx(0.125)
+
+
+def test_fast_exact_signed_rank_equals_scipy_wilcoxon():
+    # The vectorised permutation path must give exactly what scipy.stats.wilcoxon gives
+    # (method "auto": exact permutation test with ties or zeros and n <= 13).
+    from ibd_dtt.stats.comparisons import wilcoxon_signed_rank
+
+    rng = np.random.default_rng(2024)
+    checked = 0
+    for _ in range(60):
+        n = int(rng.integers(2, 11))
+        before = rng.integers(0, 6, n).astype(float)
+        after = rng.integers(0, 6, n).astype(float) + rng.choice([0.0, 0.5], n)
+        if (before == after).all():
+            continue
+        statistic, pvalue = wilcoxon_signed_rank(before, after)
+        expected = stats.wilcoxon(before, after)
+        assert statistic == float(expected.statistic)
+        assert pvalue == pytest.approx(float(expected.pvalue), rel=1e-12, abs=1e-15)
+        checked += 1
+    assert checked > 50
+    # no ties, no zeros, and n > 13 with ties: SciPy's own exact / asymptotic paths
+    for before, after in (([1.0, 2, 3, 4, 5], [2.5, 4.1, 6.2, 8.3, 10.9]), (range(20), [0] * 20)):
+        expected = stats.wilcoxon(list(before), list(after))
+        assert wilcoxon_signed_rank(list(before), list(after)) == (
+            float(expected.statistic),
+            float(expected.pvalue),
+        )

@@ -458,68 +458,89 @@ def derive_regimen_flows(patients: pd.DataFrame, prior_therapies: pd.DataFrame) 
     )
 
 
-def render_figures(report) -> list[FigureFiles]:
-    """Every figure of the report, computed from its tables."""
+FIGURE_COUNT = 6
+
+
+def render_figures(report, only: tuple[int, ...] | None = None) -> list[FigureFiles]:
+    """Every figure of the report (or those numbered in ``only``, 0-based, in order),
+    computed from its tables."""
     from ibd_dtt.report.safety import persistence_data
 
     primary = report.primary
-    rates = report.tables["response"].data
-    rates = rates[
-        (rates["definition_set"] == primary.definitions.name)
-        & (rates["strategy"] == primary.strategy)
-    ]
-    labels = {d.id: d.label for d in primary.definitions.outcomes}
     cohort = report.cohort
     n = len(cohort.patients)
-    return [
-        save_figure(
+
+    def response_rates() -> FigureFiles:
+        rates = report.tables["response"].data
+        rates = rates[
+            (rates["definition_set"] == primary.definitions.name)
+            & (rates["strategy"] == primary.strategy)
+        ]
+        labels = {d.id: d.label for d in primary.definitions.outcomes}
+        return save_figure(
             plot_response_rates(rates, labels),
             "fig1_response_rates",
             "Clinical and endoscopic response by timepoint (95 % CI, "
             f"{primary.definitions.name} definitions, {primary.strategy})",
-        ),
-        save_figure(
+        )
+
+    def swimmer() -> FigureFiles:
+        sampled = (
+            f" ({SWIMMER_MAX_PATIENTS} of {n} patients, evenly spaced by study ID)"
+            if n > SWIMMER_MAX_PATIENTS
+            else ""
+        )
+        return save_figure(
             plot_swimmer(cohort.patients, primary.outcomes, cohort.adverse_events),
             "fig2_swimmer",
-            "Course of DTT per patient"
-            + (
-                f" ({SWIMMER_MAX_PATIENTS} of {n} patients, evenly spaced by study ID)"
-                if n > SWIMMER_MAX_PATIENTS
-                else ""
-            ),
-        ),
-        save_figure(
+            "Course of DTT per patient" + sampled,
+        )
+
+    def trajectories() -> FigureFiles:
+        means_only = (
+            f" (group means; individual lines are drawn up to {TRAJECTORY_MAX_PATIENTS} patients)"
+            if n > TRAJECTORY_MAX_PATIENTS
+            else ""
+        )
+        return save_figure(
             plot_lab_trajectories(primary.visits, cohort.patients),
             "fig3_lab_trajectories",
-            "CRP and albumin during DTT"
-            + (
-                f" (group means; individual lines are drawn up to {TRAJECTORY_MAX_PATIENTS} "
-                "patients)"
-                if n > TRAJECTORY_MAX_PATIENTS
-                else ""
-            ),
-        ),
-        save_figure(
+            "CRP and albumin during DTT" + means_only,
+        )
+
+    def persistence() -> FigureFiles:
+        return save_figure(
             plot_kaplan_meier(persistence_data(cohort)),
             "fig4_persistence",
             "Kaplan-Meier persistence on DTT",
-        ),
-        save_figure(
+        )
+
+    def regimen_flow() -> FigureFiles:
+        return save_figure(
             plot_regimen_flow(derive_regimen_flows(cohort.patients, cohort.prior_therapies)),
             "fig5_regimen_flow",
             "Last failed advanced therapy → DTT regimen → status at data cut",
-        ),
-        save_figure(plot_flow_diagram(primary.attrition), "fig6_patient_flow", "Patient flow"),
-    ]
+        )
+
+    def patient_flow() -> FigureFiles:
+        figure = plot_flow_diagram(primary.attrition)
+        return save_figure(figure, "fig6_patient_flow", "Patient flow")
+
+    makers = (response_rates, swimmer, trajectories, persistence, regimen_flow, patient_flow)
+    chosen = range(len(makers)) if only is None else only
+    return [makers[i]() for i in chosen]
 
 
 _BACKGROUND_REPORT = None  # inherited by the forked figure process, never pickled
 
 
 class BackgroundFigures:
-    """:func:`render_figures` in a forked process, so the figures (seconds of matplotlib)
-    are drawn while the caller writes tables and documents; :meth:`result` waits for them.
-    Where fork is not available they are drawn in :meth:`result` instead."""
+    """:func:`render_figures` in forked processes (the figures split between two), so the
+    figures (seconds of matplotlib) are drawn while the caller writes tables and documents;
+    :meth:`result` waits for them and returns them in the usual order. Where fork is not
+    available they are drawn in :meth:`result` instead."""
+
+    SPLIT = ((1, 2, 5), (0, 3, 4))  # swimmer + trajectories + flow | the others (~equal time)
 
     def __init__(self, report) -> None:
         global _BACKGROUND_REPORT
@@ -527,19 +548,25 @@ class BackgroundFigures:
         self._pool: ProcessPoolExecutor | None = None
         if "fork" in multiprocessing.get_all_start_methods():
             _BACKGROUND_REPORT = report
-            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            self._future = self._pool.submit(_render_background_report)
+            context = multiprocessing.get_context("fork")
+            self._pool = ProcessPoolExecutor(len(self.SPLIT), mp_context=context)
+            self._futures = [
+                self._pool.submit(_render_background_report, part) for part in self.SPLIT
+            ]
 
     def result(self) -> list[FigureFiles]:
         global _BACKGROUND_REPORT
         if self._pool is None:
             return render_figures(self._report)
         try:
-            return self._future.result()
+            drawn = {}
+            for part, future in zip(self.SPLIT, self._futures, strict=True):
+                drawn.update(zip(part, future.result(), strict=True))
+            return [drawn[i] for i in range(FIGURE_COUNT)]
         finally:
             self._pool.shutdown()
             _BACKGROUND_REPORT = None
 
 
-def _render_background_report() -> list[FigureFiles]:
-    return render_figures(_BACKGROUND_REPORT)
+def _render_background_report(part: tuple[int, ...]) -> list[FigureFiles]:
+    return render_figures(_BACKGROUND_REPORT, only=part)

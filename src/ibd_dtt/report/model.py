@@ -57,21 +57,15 @@ class CharacteristicsBuilder:
     data_rows: list[dict] = field(default_factory=list)
     display_rows: list[dict] = field(default_factory=list)
     tests_used: dict[str, str] = field(default_factory=dict)
-    _subset_cache: dict[int, tuple[pd.DataFrame, dict[str, pd.DataFrame]]] = field(
-        default_factory=dict, repr=False
-    )
 
-    def _subsets(self, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
-        # Most rows use the same frame: split it once (kept with the frame, so an id is
-        # never reused for another one).
-        cached = self._subset_cache.get(id(frame))
-        if cached is not None and cached[0] is frame:
-            return cached[1]
-        subsets = {"Overall": frame}
+    def _split(self, frame: pd.DataFrame, values: pd.Series) -> dict[str, pd.Series]:
+        """``values`` (aligned with ``frame``) overall and per group: plain array masks, not
+        a filtered copy of the frame per variable and group."""
+        groups = frame[self.group].to_numpy()
+        split = {"Overall": values}
         for g in self.groups:
-            subsets[g] = frame[frame[self.group] == g]
-        self._subset_cache[id(frame)] = (frame, subsets)
-        return subsets
+            split[g] = values[groups == g]
+        return split
 
     def header(self) -> dict[str, str]:
         head = {"Characteristic": "Characteristic", "Overall": f"Overall (N={len(self.frame)})"}
@@ -140,12 +134,12 @@ class CharacteristicsBuilder:
         self.display_rows.append(cells)
         for level in show_levels or tuple(order):
             row = {"Characteristic": f"    {levels.get(level, level)}"}
-            for name, subset in self._subsets(frame.assign(_v=values)).items():
+            for name, subset in self._split(frame, values).items():
                 if not self._shown(name, applies_to):
                     row[name] = ""
                     continue
-                recorded = subset["_v"].notna()
-                p = proportion_ci(int((subset["_v"] == level).sum()), int(recorded.sum()))
+                recorded = subset.notna()
+                p = proportion_ci(int((subset == level).sum()), int(recorded.sum()))
                 row[name] = format_n_percent(p, self.decimals)
                 self._add_data(label, level, name, proportion=p, missing=int((~recorded).sum()))
             self.display_rows.append(row)
@@ -168,14 +162,12 @@ class CharacteristicsBuilder:
         )
         result = self._compare_levels(frame, values) if test else None
         row = {"Characteristic": f"{label}, n (%)", **self._test_cells(label, result)}
-        for name, subset in self._subsets(frame.assign(_v=values)).items():
+        for name, subset in self._split(frame, values).items():
             if not self._shown(name, applies_to):
                 row[name] = ""
                 continue
-            recorded = subset["_v"].notna()
-            p = proportion_ci(
-                int(subset["_v"].fillna(False).astype(bool).sum()), int(recorded.sum())
-            )
+            recorded = subset.notna()
+            p = proportion_ci(int(subset.fillna(False).astype(bool).sum()), int(recorded.sum()))
             row[name] = format_n_percent(p, self.decimals)
             self._add_data(label, "yes", name, proportion=p, missing=int((~recorded).sum()))
         self.display_rows.append(row)
@@ -200,10 +192,10 @@ class CharacteristicsBuilder:
             if present[self.group].nunique() > 1:
                 result = compare_continuous(present["_v"], present[self.group])
         summaries: dict[str, ContinuousSummary] = {}
-        for name, subset in self._subsets(frame.assign(_v=values)).items():
+        for name, subset in self._split(frame, values).items():
             if not self._shown(name, applies_to):
                 continue
-            summaries[name] = summarise_continuous(subset["_v"])
+            summaries[name] = summarise_continuous(subset)
             self._add_data(label, None, name, summary=summaries[name])
         rows = [("median (Q1–Q3)", format_median_iqr)]
         if mean_sd:
@@ -223,8 +215,8 @@ class CharacteristicsBuilder:
         if not values.isna().any():
             return
         row = {"Characteristic": "    missing, n"}
-        for name, subset in self._subsets(frame.assign(_v=values)).items():
-            row[name] = str(int(subset["_v"].isna().sum()))
+        for name, subset in self._split(frame, values).items():
+            row[name] = str(int(subset.isna().sum()))
         self.display_rows.append(row)
 
     def _add_data(

@@ -209,11 +209,53 @@ def compare_paired(before, after) -> TestResult:
             if len(frame)
             else "no complete pairs",
         )
-    result = stats.wilcoxon(frame["before"], frame["after"])
+    statistic, pvalue = wilcoxon_signed_rank(frame["before"], frame["after"])
     return TestResult(
         "Wilcoxon signed-rank test",
-        float(result.pvalue),
-        float(result.statistic),
+        pvalue,
+        statistic,
         f"paired values, {len(frame)} complete pairs",
         {"pairs": len(frame)},
     )
+
+
+# SciPy's method="auto" uses an exact permutation test up to this many pairs when there are
+# ties or zero differences (2**13 sign patterns < its 9 999 resamples).
+EXACT_PERMUTATION_MAX_PAIRS = 13
+
+
+def wilcoxon_signed_rank(before, after) -> tuple[float, float]:
+    """``(statistic, p)`` exactly as ``scipy.stats.wilcoxon(before, after)`` (two-sided,
+    zero_method "wilcox", method "auto") returns them.
+
+    With ties or zero differences and at most 13 pairs SciPy runs an exact permutation test
+    (every sign pattern) through a non-vectorised statistic: 2**n calls, about 0.1-0.8 s per
+    test. Here the same test runs through ``scipy.stats.permutation_test`` with the
+    signed-rank sum vectorised (ranks of |d| do not change when signs flip), which gives the
+    same null distribution and p-value (tested against ``stats.wilcoxon``) in milliseconds.
+    Every other case is ``stats.wilcoxon`` itself.
+    """
+    d = np.asarray(before, dtype=float) - np.asarray(after, dtype=float)
+    nonzero = d != 0
+    magnitudes = np.abs(d[nonzero])
+    ties_or_zeros = len(np.unique(magnitudes)) < len(magnitudes) or not nonzero.all()
+    if not (ties_or_zeros and nonzero.any() and len(d) <= EXACT_PERMUTATION_MAX_PAIRS):
+        result = stats.wilcoxon(before, after)
+        return float(result.statistic), float(result.pvalue)
+    ranks = np.zeros_like(d)
+    ranks[nonzero] = stats.rankdata(magnitudes)
+
+    def positive_rank_sum(x, axis):
+        return np.sum((x > 0) * ranks, axis=axis)
+
+    result = stats.permutation_test(
+        (d,),
+        positive_rank_sum,
+        permutation_type="samples",
+        vectorized=True,
+        n_resamples=9999,
+        alternative="two-sided",
+        axis=-1,
+    )
+    r_plus, r_minus = ranks[d > 0].sum(), ranks[d < 0].sum()
+    return float(min(r_plus, r_minus)), float(result.pvalue)
