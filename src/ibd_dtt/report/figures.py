@@ -535,23 +535,30 @@ _BACKGROUND_REPORT = None  # inherited by the forked figure process, never pickl
 
 
 class BackgroundFigures:
-    """:func:`render_figures` in forked processes (the figures split between two), so the
-    figures (seconds of matplotlib) are drawn while the caller writes tables and documents;
-    :meth:`result` waits for them and returns them in the usual order. Where fork is not
-    available they are drawn in :meth:`result` instead."""
+    """:func:`render_figures` in forked processes, so the figures (seconds of matplotlib) are
+    drawn while the caller writes tables and documents; :meth:`result` waits for them and
+    returns them in the usual order. Where fork is not available they are drawn in
+    :meth:`result` instead.
 
-    SPLIT = ((1, 2, 5), (0, 3, 4))  # swimmer + trajectories + flow | the others (~equal time)
+    Small cohorts split the figures between two processes (writing the files is quick, so
+    the figures are the critical path); large ones use one, which then takes about as long
+    as writing the files, so a second would only compete for the cores."""
+
+    SPLIT_BELOW_PATIENTS = 1000
+    HALVES = ((1, 2, 5), (0, 3, 4))  # swimmer + trajectories + flow | the others (~equal)
 
     def __init__(self, report) -> None:
         global _BACKGROUND_REPORT
         self._report = report
         self._pool: ProcessPoolExecutor | None = None
+        small = len(report.cohort.patients) < self.SPLIT_BELOW_PATIENTS
+        self.parts = self.HALVES if small else (tuple(range(FIGURE_COUNT)),)
         if "fork" in multiprocessing.get_all_start_methods():
             _BACKGROUND_REPORT = report
             context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(len(self.SPLIT), mp_context=context)
+            self._pool = ProcessPoolExecutor(len(self.parts), mp_context=context)
             self._futures = [
-                self._pool.submit(_render_background_report, part) for part in self.SPLIT
+                self._pool.submit(_render_background_report, part) for part in self.parts
             ]
 
     def result(self) -> list[FigureFiles]:
@@ -560,7 +567,7 @@ class BackgroundFigures:
             return render_figures(self._report)
         try:
             drawn = {}
-            for part, future in zip(self.SPLIT, self._futures, strict=True):
+            for part, future in zip(self.parts, self._futures, strict=True):
                 drawn.update(zip(part, future.result(), strict=True))
             return [drawn[i] for i in range(FIGURE_COUNT)]
         finally:
