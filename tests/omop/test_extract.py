@@ -321,3 +321,16 @@ def test_extract_command_refuses_a_bad_data_cut(tmp_path):
         ],
     )
     assert result.exit_code == 2 and "not a YYYY-MM-DD date" in result.stdout
+
+
+def test_a_site_concept_file_may_leave_out_optional_columns(tmp_path):
+    (tmp_path / "adverse_events.csv").write_text(
+        "term,category,snomed_code\nHerpes zoster,infection,4740000\n", encoding="utf-8"
+    )
+    (tmp_path / "measurements.csv").write_text(
+        "column,concept_id,unit\ncrp,3020460,mg/L\n", encoding="utf-8"
+    )
+    events = load_concept_set("adverse_events", tmp_path)
+    assert events["concept_id"].isna().all() and events["snomed_code"].tolist() == ["4740000"]
+    labs = load_concept_set("measurements", tmp_path)
+    assert labs["unit_concept_id"].isna().all() and labs["unit_source_values"].tolist() == [""]

@@ -32,6 +32,12 @@ CONCEPT_FILES = {
     "measurements": ("column", "concept_id", "unit"),
     "adverse_events": ("term", "category"),
 }
+# Columns a file may leave out: read as empty, so every consumer can rely on them.
+OPTIONAL_COLUMNS = {
+    "conditions": (),
+    "measurements": ("unit_concept_id", "unit_source_values"),
+    "adverse_events": ("concept_id", "snomed_code"),
+}
 DRUG_CATEGORIES = ("advanced", "immunomodulator", "corticosteroid")
 
 
@@ -73,6 +79,9 @@ def load_concept_set(name: str, folder: str | Path | None = None) -> pd.DataFram
     missing = [c for c in CONCEPT_FILES[name] if c not in frame.columns]
     if missing:
         raise ConceptSetError(f"{path} lacks column(s) {', '.join(missing)}")
+    for column in OPTIONAL_COLUMNS[name]:
+        if column not in frame.columns:
+            frame[column] = ""
     problems = []
     for column in ("concept_id", "unit_concept_id"):
         if column in frame:
@@ -91,9 +100,7 @@ def load_concept_set(name: str, folder: str | Path | None = None) -> pd.DataFram
             for i, v in frame.loc[unknown, "column"].items()
         ]
     if name == "adverse_events":
-        unresolvable = frame["concept_id"].isna() & frame.get(
-            "snomed_code", pd.Series("", index=frame.index)
-        ).eq("")
+        unresolvable = frame["concept_id"].isna() & frame["snomed_code"].eq("")
         problems += [
             f"row {i + 2}: needs a concept_id or a snomed_code" for i in frame.index[unresolvable]
         ]

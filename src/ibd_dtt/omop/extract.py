@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 import yaml
 from ibis import _
@@ -318,17 +319,19 @@ def _therapies(
     start = pd.to_datetime(eras["era_start"]).dt.date
     last_covered = pd.to_datetime(eras["era_end"]).dt.date - dt.timedelta(days=1)
     after_cut = start > data_cut
-    for row in eras[after_cut].itertuples(index=False):
-        log.append(
-            {
-                "table": "drug_exposure",
-                "patient_id": study_id[row.person_id],
-                "person_id": int(row.person_id),
-                "date": _iso(row.era_start),
-                "detail": f"{row.drug} era of {row.records} record(s)",
-                "reason": "course starts after the data cut",
-            }
-        )
+    late = eras[after_cut]
+    _log_records(
+        log,
+        "drug_exposure",
+        late.assign(
+            patient_id=late["person_id"].map(study_id),
+            date=late["era_start"],
+            detail=late["drug"] + " era of " + late["records"].astype(str) + " record(s)",
+            record_id=None,
+        ),
+        "course starts after the data cut",
+        id_column="record_id",
+    )
     ongoing = last_covered >= data_cut
     interval = drugs.drop_duplicates("drug").set_index("drug")["interval_days"]
     frame = pd.DataFrame(
@@ -341,11 +344,9 @@ def _therapies(
             ],
             "stop_reason": ["" if o else "unknown" for o in ongoing],
             "interval_days": eras["drug"].map(interval).astype("Int64"),
-            "omop_records": eras["records"].astype("int64"),
         }
     )
-    frame = frame[~after_cut.to_numpy()].reset_index(drop=True)
-    return frame.drop(columns=["omop_records"])
+    return frame[~after_cut.to_numpy()].reset_index(drop=True)
 
 
 def _assessments(
@@ -419,12 +420,8 @@ def _assessments(
     rows = rows[~no_value]
     matched = _match_units(rows, concepts)
     unmatched = matched["column"].isna()
-    drop(
-        unmatched.set_axis(rows.index),
-        "unit not recognised for this measurement (concepts/measurements.csv)",
-    )
-    rows = rows.assign(column=matched["column"].to_numpy(), unit=matched["unit"].to_numpy())
-    rows = rows[~unmatched.to_numpy()]
+    drop(unmatched, "unit not recognised for this measurement (concepts/measurements.csv)")
+    rows = rows.assign(column=matched["column"], unit=matched["unit"])[~unmatched]
     repeat = rows.duplicated(["person_id", "date", "column"], keep="first")
     drop(repeat, "same-day repeat of this lab; the first record was kept")
     rows = rows[~repeat]
@@ -447,7 +444,7 @@ def _match_units(rows: pd.DataFrame, concepts: pd.DataFrame) -> pd.DataFrame:
     """(column, unit) of each measurement row: its unit concept is listed for its measurement
     concept, or (no usable unit concept) its unit text is among the entry's
     ``unit_source_values``."""
-    found = pd.DataFrame({"column": pd.NA, "unit": pd.NA}, index=range(len(rows)), dtype=object)
+    found = pd.DataFrame({"column": pd.NA, "unit": pd.NA}, index=rows.index, dtype=object)
     concept = rows["measurement_concept_id"].to_numpy()
     unit_concept = pd.to_numeric(rows["unit_concept_id"], errors="coerce").fillna(0).to_numpy()
     unit_text = rows["unit_source_value"].fillna("").astype(str).str.strip().to_numpy()
@@ -456,10 +453,10 @@ def _match_units(rows: pd.DataFrame, concepts: pd.DataFrame) -> pd.DataFrame:
         by_concept = (
             same & (unit_concept == entry.unit_concept_id)
             if not pd.isna(entry.unit_concept_id)
-            else same & False
+            else np.zeros(len(rows), dtype=bool)
         )
-        texts = [t for t in str(entry.unit_source_values or "").split("|") if t]
-        by_text = same & (unit_concept == 0) & pd.Series(unit_text).isin(texts).to_numpy()
+        texts = [t for t in entry.unit_source_values.split("|") if t]
+        by_text = same & (unit_concept == 0) & np.isin(unit_text, texts)
         hit = (by_concept | by_text) & found["column"].isna().to_numpy()
         found.loc[hit, "column"] = entry.column
         found.loc[hit, "unit"] = entry.unit
@@ -570,7 +567,7 @@ def _resolve_adverse_event_concepts(
             }
         )
     ]
-    coded = concepts[concepts.get("snomed_code", pd.Series("", index=concepts.index)).ne("")]
+    coded = concepts[concepts["snomed_code"].ne("")]
     if concept is not None and len(coded):
         found = (
             concept.filter(

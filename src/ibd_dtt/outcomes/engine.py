@@ -151,9 +151,7 @@ def evaluate_outcomes(
             parts = list(pool.map(_evaluate_block, itertools.pairwise(bounds)))
     finally:
         _SHARED = None
-    out = pd.concat(parts, ignore_index=True)
-    out["value"] = out["value"].astype("boolean")
-    return out
+    return pd.concat(parts, ignore_index=True)
 
 
 def _evaluate_block(bounds: tuple[int, int]) -> pd.DataFrame:

@@ -108,6 +108,18 @@ def _missing(parameter: str, base: Record | None, follow: Record | None, window:
     return None
 
 
+def _observed_pair(
+    ctx: RuleContext, parameter: str
+) -> tuple[Record, Record, dict[str, Any]] | OutcomeValue:
+    """Baseline and follow-up of ``parameter`` with their audit entries, or the
+    not-evaluable result when either is missing."""
+    base, follow = ctx.pair(parameter)
+    if (miss := _missing(parameter, base, follow, ctx.window)) is not None:
+        return miss
+    inputs = {f"{parameter}_baseline": base.audit(), f"{parameter}_follow_up": follow.audit()}
+    return base, follow, inputs
+
+
 def _baseline_below(
     parameter: str, base: Record, min_drop: float, inputs: dict[str, Any]
 ) -> OutcomeValue | None:
@@ -142,10 +154,9 @@ def mayo_response(
     ``min_drop`` cannot show the drop: not evaluable.
     Example: 9 -> 6 with bleeding 3 -> 2 is a response; 9 -> 6 with bleeding 3 -> 3 is not.
     """
-    base, follow = ctx.pair(parameter)
-    if (miss := _missing(parameter, base, follow, ctx.window)) is not None:
-        return miss
-    inputs = {f"{parameter}_baseline": base.audit(), f"{parameter}_follow_up": follow.audit()}
+    if isinstance(pair := _observed_pair(ctx, parameter), OutcomeValue):
+        return pair
+    base, follow, inputs = pair
     if (low := _baseline_below(parameter, base, min_drop, inputs)) is not None:
         return low
     b, f = exact(base.value), exact(follow.value)
@@ -171,10 +182,10 @@ def mayo_response(
 
 
 def _crp_normalisation(ctx: RuleContext, inclusive: bool) -> OutcomeValue:
-    base, follow = ctx.pair("crp")
-    if (miss := _missing("crp", base, follow, ctx.window)) is not None:
-        return miss
-    inputs = {"crp_baseline": base.audit(), "crp_follow_up": follow.audit(), "crp_uln": ctx.crp_uln}
+    if isinstance(pair := _observed_pair(ctx, "crp"), OutcomeValue):
+        return pair
+    base, follow, inputs = pair
+    inputs["crp_uln"] = ctx.crp_uln
     uln = exact(ctx.crp_uln)
     if exact(base.value) <= uln:
         return OutcomeValue(
@@ -198,10 +209,9 @@ def crp_normalisation(ctx: RuleContext, inclusive: bool = True) -> OutcomeValue:
 
 def absolute_drop(ctx: RuleContext, parameter: str, min_drop: float = 1) -> OutcomeValue:
     """``b - f >= min_drop``; a baseline below ``min_drop`` (e.g. MES 0) is not evaluable."""
-    base, follow = ctx.pair(parameter)
-    if (miss := _missing(parameter, base, follow, ctx.window)) is not None:
-        return miss
-    inputs = {f"{parameter}_baseline": base.audit(), f"{parameter}_follow_up": follow.audit()}
+    if isinstance(pair := _observed_pair(ctx, parameter), OutcomeValue):
+        return pair
+    base, follow, inputs = pair
     if (low := _baseline_below(parameter, base, min_drop, inputs)) is not None:
         return low
     b, f = exact(base.value), exact(follow.value)
@@ -216,10 +226,9 @@ def percent_drop(
     SES-CD response (paper, STRIDE-II) is strict: 10 -> 5 is exactly 50 % and is *not* a
     response; 10 -> 4 is. PRO2 response (STRIDE-II, ">= 50 %") is not strict.
     """
-    base, follow = ctx.pair(parameter)
-    if (miss := _missing(parameter, base, follow, ctx.window)) is not None:
-        return miss
-    inputs = {f"{parameter}_baseline": base.audit(), f"{parameter}_follow_up": follow.audit()}
+    if isinstance(pair := _observed_pair(ctx, parameter), OutcomeValue):
+        return pair
+    base, follow, inputs = pair
     b, f = exact(base.value), exact(follow.value)
     if b == 0:
         return OutcomeValue(None, "not evaluable", inputs, f"baseline {parameter} is 0", "baseline")
@@ -244,10 +253,9 @@ def hbi_response(
     normalisation or a Limberg drop >= ``limberg_min_drop``. With
     ``low_hbi_may_qualify_by_drop`` such a patient may also qualify by the HBI drop.
     """
-    base, follow = ctx.pair("hbi")
-    if (miss := _missing("hbi", base, follow, ctx.window)) is not None:
-        return miss
-    inputs: dict[str, Any] = {"hbi_baseline": base.audit(), "hbi_follow_up": follow.audit()}
+    if isinstance(pair := _observed_pair(ctx, "hbi"), OutcomeValue):
+        return pair
+    base, follow, inputs = pair
     reference = base if low_hbi_refers_to == "baseline" else follow
     drop = exact(base.value) - exact(follow.value)
     if exact(reference.value) > low_hbi_max:
