@@ -304,6 +304,24 @@ def test_extracted_registry_produces_a_report(extracted, tmp_path):
     assert result.exit_code == 0, result.stdout
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "EHR-0000" in html and "none evaluable" in html
+    # Extracted events carry no CTCAE grade: the safety table counts them as "not recorded".
+    # Expected count worked out here from the files: events of analysed patients with onset
+    # from the index DTT start to its end.
+    report = tmp_path / "report"
+    analysed = pd.read_csv(report / "datasets" / "eligibility.csv")
+    analysed = set(analysed.loc[analysed["decision"] == "analysed", "patient_id"])
+    episodes = pd.read_csv(report / "datasets" / "episodes.csv").query("is_index")
+    events = pd.read_csv(extracted / "registry" / "adverse_events.csv").merge(
+        episodes[["patient_id", "start_date", "end_date"]], on="patient_id"
+    )
+    during = events[
+        events["patient_id"].isin(analysed)
+        & (events["onset_date"] >= events["start_date"])
+        & (events["onset_date"] <= events["end_date"])
+    ]
+    safety = pd.read_csv(report / "tables" / "safety.csv").set_index("Adverse events during DTT")
+    assert int(safety.loc["Adverse events, n", "Overall"]) == len(during) > 0
+    assert int(safety.loc["    CTCAE grade not recorded", "Overall"]) == len(during)
 
 
 def test_extract_command_refuses_a_bad_data_cut(tmp_path):
