@@ -3,6 +3,7 @@ intervals for every definition set and missing-data strategy, and laboratory cha
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ibd_dtt.contract import codes as C
@@ -181,19 +182,19 @@ def summarise_response_rates(
     if outcomes is not None:
         frame = frame[frame["outcome"].isin(outcomes)]
     rows = []
-    for r in frame.itertuples(index=False):
-        prop = proportion_ci(int(r.responders), int(r.evaluable), method=ci_method)
+    for r in frame.to_dict("records"):
+        prop = proportion_ci(int(r["responders"]), int(r["evaluable"]), method=ci_method)
         rows.append(
             {
-                "definition_set": r.definition_set,
-                "strategy": r.strategy,
-                "outcome": r.outcome,
-                "timepoint": r.timepoint,
-                "group": r.group,
-                "responders": int(r.responders),
-                "evaluable": int(r.evaluable),
-                "not_evaluable": int(r.not_evaluable),
-                "imputed": int(r.imputed),
+                "definition_set": r["definition_set"],
+                "strategy": r["strategy"],
+                "outcome": r["outcome"],
+                "timepoint": r["timepoint"],
+                "group": r["group"],
+                "responders": int(r["responders"]),
+                "evaluable": int(r["evaluable"]),
+                "not_evaluable": int(r["not_evaluable"]),
+                "imputed": int(r["imputed"]),
                 "percent": prop.percent,
                 "ci_low": prop.ci_low,
                 "ci_high": prop.ci_high,
@@ -226,13 +227,21 @@ def table_response(
     data = data.reset_index(drop=True)
     analyses = data[["definition_set", "strategy"]].drop_duplicates()
     groups = [g for g in ("all", "UC", "CD", "IBDU") if g in set(data["group"])]
+    cells: dict[tuple, dict] = {}  # first row per (outcome, timepoint, analysis, group)
+    for record in data.to_dict("records"):
+        cell_key = (
+            record["outcome"],
+            record["timepoint"],
+            record["definition_set"],
+            record["strategy"],
+            record["group"],
+        )
+        cells.setdefault(cell_key, record)
+    with_rows = {cell_key[:4] for cell_key in cells}
     display_rows = []
-    for (outcome, tp), part in data.groupby(["outcome", "timepoint"], sort=False):
+    for outcome, tp in dict.fromkeys(zip(data["outcome"], data["timepoint"], strict=True)):
         for a in analyses.itertuples(index=False):
-            sub = part[
-                (part["definition_set"] == a.definition_set) & (part["strategy"] == a.strategy)
-            ]
-            if sub.empty:
+            if (outcome, tp, a.definition_set, a.strategy) not in with_rows:
                 continue
             row = {
                 "Outcome": labels.get(outcome, outcome),
@@ -240,11 +249,10 @@ def table_response(
                 "Definitions / missing data": f"{a.definition_set} / {a.strategy}",
             }
             for g in groups:
-                cell = sub[sub["group"] == g]
-                if cell.empty:
+                c = cells.get((outcome, tp, a.definition_set, a.strategy, g))
+                if c is None:
                     row["Overall" if g == "all" else g] = "0/0"
                     continue
-                c = cell.iloc[0]
                 if c["evaluable"] == 0:
                     row["Overall" if g == "all" else g] = (
                         f"none evaluable ({int(c['not_evaluable'])} not evaluable)"
@@ -284,26 +292,34 @@ def table_lab_changes(
     v = v[v["value"].notna() & v["baseline_value"].notna() & is_on_dtt(v)]
     v["diagnosis"] = v["patient_id"].map(dx)
     rows, display_rows = [], []
+    cells = {
+        key: (
+            part["baseline_value"].to_numpy(float),
+            part["value"].to_numpy(float),
+            part["patient_id"].to_numpy(object),
+            part["diagnosis"].to_numpy(object),
+        )
+        for key, part in v.groupby(["parameter", "window"], sort=False)
+    }
     for parameter, label in LAB_PARAMETERS.items():
         for tp in timepoints:
+            if (parameter, tp) not in cells:
+                continue
+            baseline_values, values, patient_ids, diagnoses = cells[(parameter, tp)]
             for group in ("all", *[g for g in ("UC", "CD", "IBDU") if g in set(dx)]):
-                part = v[(v["parameter"] == parameter) & (v["window"] == tp)]
-                if group != "all":
-                    part = part[part["diagnosis"] == group]
-                if part.empty:
+                chosen = np.ones(len(values), bool) if group == "all" else diagnoses == group
+                if not chosen.any():
                     continue
-                before = summarise_continuous(part["baseline_value"].astype(float))
-                after = summarise_continuous(part["value"].astype(float))
-                test = compare_paired(
-                    part["baseline_value"].astype(float), part["value"].astype(float)
-                )
+                before = summarise_continuous(baseline_values[chosen])
+                after = summarise_continuous(values[chosen])
+                test = compare_paired(baseline_values[chosen], values[chosen])
                 rows.append(
                     {
                         "parameter": parameter,
                         "timepoint": tp,
                         "group": group,
                         "pairs": before.n,
-                        "patients": ";".join(sorted(part["patient_id"])),
+                        "patients": ";".join(sorted(patient_ids[chosen])),
                         "baseline_mean": before.mean,
                         "baseline_sd": before.sd,
                         "baseline_median": before.median,

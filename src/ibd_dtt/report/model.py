@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ibd_dtt.stats import (
@@ -58,14 +59,23 @@ class CharacteristicsBuilder:
     display_rows: list[dict] = field(default_factory=list)
     tests_used: dict[str, str] = field(default_factory=dict)
 
-    def _split(self, frame: pd.DataFrame, values: pd.Series) -> dict[str, pd.Series]:
-        """``values`` (aligned with ``frame``) overall and per group: plain array masks, not
-        a filtered copy of the frame per variable and group."""
-        groups = frame[self.group].to_numpy()
+    def _split(self, frame: pd.DataFrame, values) -> dict[str, np.ndarray]:
+        """``values`` (aligned with ``frame``) overall and per group, as arrays: these
+        tables have a few dozen rows of a few dozen patients, where pandas' per-call
+        overhead, not the data, would be the cost."""
+        values = values.to_numpy(object) if isinstance(values, pd.Series) else values
+        groups = frame[self.group].to_numpy(object)
         split = {"Overall": values}
         for g in self.groups:
             split[g] = values[groups == g]
         return split
+
+    @staticmethod
+    def _as_levels(values: pd.Series) -> np.ndarray:
+        """Object array with None where the value is missing."""
+        out = values.to_numpy(object).copy()
+        out[pd.isna(out)] = None
+        return out
 
     def header(self) -> dict[str, str]:
         head = {"Characteristic": "Characteristic", "Overall": f"Overall (N={len(self.frame)})"}
@@ -99,15 +109,21 @@ class CharacteristicsBuilder:
         """Whether a group column gets a value (a UC-only variable is blank under CD)."""
         return applies_to is None or column == "Overall" or column in applies_to
 
-    def _compare_levels(self, frame: pd.DataFrame, values: pd.Series) -> TestResult | None:
+    def _compare_levels(self, frame: pd.DataFrame, values: np.ndarray) -> TestResult | None:
         """Chi-square or Fisher (Cochran's rule) across the groups that have values."""
         if not self.compare:
             return None
-        present = frame.assign(_v=values).dropna(subset=["_v"])
-        groups_present = [g for g in self.groups if (present[self.group] == g).any()]
-        if len(groups_present) < 2 or present["_v"].nunique() < 2:
+        present = ~pd.isna(values)
+        groups = frame[self.group].to_numpy(object)[present]
+        observed = values[present]
+        groups_present = [g for g in self.groups if (groups == g).any()]
+        levels = list(dict.fromkeys(observed))
+        if len(groups_present) < 2 or len(levels) < 2:
             return None
-        table = pd.crosstab(present[self.group], present["_v"]).reindex(groups_present)
+        table = [
+            [int(((groups == g) & (observed == level)).sum()) for level in levels]
+            for g in groups_present
+        ]
         return compare_categorical(table)
 
     def section(self, title: str) -> None:
@@ -125,23 +141,25 @@ class CharacteristicsBuilder:
         """n (%) per level; percentages over patients with a recorded value."""
         frame = self._restrict(applies_to)
         values = frame[column] if isinstance(column, str) else column.reindex(frame.index)
-        values = values.astype("object").where(values.notna(), None)
+        values = self._as_levels(values)
         levels = levels or {}
         # the contract's levels in their order (also those nobody has), then any others seen
-        order = list(levels) + sorted(str(v) for v in pd.unique(values.dropna()) if v not in levels)
+        seen = dict.fromkeys(v for v in values if v is not None)
+        order = list(levels) + sorted(str(v) for v in seen if v not in levels)
         result = self._compare_levels(frame, values) if test else None
         cells = {"Characteristic": f"{label}, n (%)", **self._test_cells(label, result)}
         self.display_rows.append(cells)
+        split = self._split(frame, values)
         for level in show_levels or tuple(order):
             row = {"Characteristic": f"    {levels.get(level, level)}"}
-            for name, subset in self._split(frame, values).items():
+            for name, subset in split.items():
                 if not self._shown(name, applies_to):
                     row[name] = ""
                     continue
-                recorded = subset.notna()
-                p = proportion_ci(int((subset == level).sum()), int(recorded.sum()))
+                recorded = int((subset != None).sum())  # noqa: E711 (elementwise)
+                p = proportion_ci(int((subset == level).sum()), recorded)
                 row[name] = format_n_percent(p, self.decimals)
-                self._add_data(label, level, name, proportion=p, missing=int((~recorded).sum()))
+                self._add_data(label, level, name, proportion=p, missing=len(subset) - recorded)
             self.display_rows.append(row)
         self._missing_row(label, frame, values)
 
@@ -154,22 +172,19 @@ class CharacteristicsBuilder:
     ) -> None:
         """One yes/no characteristic shown as a single n (%) row."""
         frame = self._restrict(applies_to)
-        values = mask.reindex(frame.index)
-        values = (
-            values.astype("object")
-            .where(values.notna(), None)
-            .map(lambda v: None if v is None else bool(v))
-        )
+        values = self._as_levels(mask.reindex(frame.index))
+        known = values != None  # noqa: E711 (elementwise)
+        values[known] = [bool(v) for v in values[known]]
         result = self._compare_levels(frame, values) if test else None
         row = {"Characteristic": f"{label}, n (%)", **self._test_cells(label, result)}
         for name, subset in self._split(frame, values).items():
             if not self._shown(name, applies_to):
                 row[name] = ""
                 continue
-            recorded = subset.notna()
-            p = proportion_ci(int(subset.fillna(False).astype(bool).sum()), int(recorded.sum()))
+            recorded = int((subset != None).sum())  # noqa: E711 (elementwise)
+            p = proportion_ci(int((subset == True).sum()), recorded)  # noqa: E712
             row[name] = format_n_percent(p, self.decimals)
-            self._add_data(label, "yes", name, proportion=p, missing=int((~recorded).sum()))
+            self._add_data(label, "yes", name, proportion=p, missing=len(subset) - recorded)
         self.display_rows.append(row)
         self._missing_row(label, frame, values)
 
@@ -185,12 +200,13 @@ class CharacteristicsBuilder:
         """Median (Q1-Q3), optionally mean (SD) and range; missing counted on its own row."""
         decimals = self.decimals if decimals is None else decimals
         frame = self._restrict(applies_to)
-        values = values.reindex(frame.index).astype(float)
+        values = values.reindex(frame.index).to_numpy(float, na_value=np.nan)
         result = None
         if self.compare:
-            present = frame.assign(_v=values).dropna(subset=["_v"])
-            if present[self.group].nunique() > 1:
-                result = compare_continuous(present["_v"], present[self.group])
+            present = ~np.isnan(values)
+            groups = frame[self.group].to_numpy(object)[present]
+            if len({g for g in groups if not pd.isna(g)}) > 1:
+                result = compare_continuous(values[present], groups)
         summaries: dict[str, ContinuousSummary] = {}
         for name, subset in self._split(frame, values).items():
             if not self._shown(name, applies_to):
@@ -211,12 +227,13 @@ class CharacteristicsBuilder:
             self.display_rows.append(row)
         self._missing_row(label, frame, values)
 
-    def _missing_row(self, label: str, frame: pd.DataFrame, values: pd.Series) -> None:
-        if not values.isna().any():
+    def _missing_row(self, label: str, frame: pd.DataFrame, values) -> None:
+        missing = pd.isna(values.to_numpy(object) if isinstance(values, pd.Series) else values)
+        if not missing.any():
             return
         row = {"Characteristic": "    missing, n"}
-        for name, subset in self._split(frame, values).items():
-            row[name] = str(int(subset.isna().sum()))
+        for name, subset in self._split(frame, missing).items():
+            row[name] = str(int(subset.sum()))
         self.display_rows.append(row)
 
     def _add_data(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ibd_dtt.contract import codes as C
@@ -71,15 +72,30 @@ def table_safety(cohort: Cohort) -> ReportTable:
 
     groups = _groups(cohort)
 
+    # counts over plain arrays: the table asks dozens of small questions of a few events
+    event_group = {
+        g: np.ones(len(ae), bool) if g == "all" else (ae["diagnosis"] == g).to_numpy(bool)
+        for g in groups
+    }
+    event_patient = ae["patient_id"].to_numpy(object)
+    group_size = {g: len(_subset(p, g)) for g in groups}
+
+    def _selected(mask: pd.Series | None) -> np.ndarray:
+        if mask is None:
+            return np.ones(len(ae), bool)
+        return pd.Series(mask, index=ae.index).astype("boolean").to_numpy(bool, na_value=False)
+
     def patients_with(mask: pd.Series | None = None) -> dict[str, tuple[int, int]]:
-        events = ae if mask is None else ae[mask]
+        chosen = _selected(mask)
         return {
-            g: (int(_subset(events, g)["patient_id"].nunique()), len(_subset(p, g))) for g in groups
+            g: (len(set(event_patient[chosen & event_group[g]])), group_size[g]) for g in groups
         }
 
     def events_where(mask: pd.Series | None = None) -> dict[str, tuple[int, int]]:
-        events = ae if mask is None else ae[mask]
-        return {g: (len(_subset(events, g)), len(_subset(ae, g))) for g in groups}
+        chosen = _selected(mask)
+        return {
+            g: (int((chosen & event_group[g]).sum()), int(event_group[g].sum())) for g in groups
+        }
 
     add("Patients with ≥ 1 adverse event, n (%)", patients_with())
     ci_row = {"Adverse events during DTT": "    95 % CI (Clopper-Pearson)"}

@@ -171,10 +171,11 @@ def compare_categorical(table) -> TestResult:
 
 def compare_continuous(values, groups) -> TestResult:
     """Mann-Whitney U (two groups) or Kruskal-Wallis (more), over the non-missing values."""
-    frame = pd.DataFrame({"value": pd.Series(values, dtype="float"), "group": list(groups)})
-    frame = frame.dropna()
-    samples = [g["value"].to_numpy() for _, g in frame.groupby("group", sort=True)]
-    samples = [s for s in samples if len(s)]
+    values = pd.Series(values, dtype="float").to_numpy(float, na_value=np.nan)
+    groups = np.asarray(list(groups), dtype=object)
+    present = ~np.isnan(values) & ~pd.isna(groups)
+    values, groups = values[present], groups[present]
+    samples = [values[groups == g] for g in sorted(set(groups))]
     if len(samples) < 2:
         return TestResult("none", None, None, "fewer than two groups with values")
     if len(samples) == 2:
@@ -196,26 +197,25 @@ def compare_continuous(values, groups) -> TestResult:
 
 def compare_paired(before, after) -> TestResult:
     """Wilcoxon signed-rank test on complete before/after pairs."""
-    frame = pd.DataFrame(
-        {"before": pd.Series(before, dtype="float"), "after": pd.Series(after, dtype="float")}
-    ).dropna()
-    differences = frame["after"] - frame["before"]
-    if len(frame) < 2 or (differences != 0).sum() == 0:
+    before = pd.Series(before, dtype="float").to_numpy(float, na_value=np.nan)
+    after = pd.Series(after, dtype="float").to_numpy(float, na_value=np.nan)
+    complete = ~np.isnan(before) & ~np.isnan(after)
+    before, after = before[complete], after[complete]
+    pairs = len(before)
+    if pairs < 2 or not (after - before != 0).any():
         return TestResult(
             "none",
             None,
             None,
-            f"{len(frame)} complete pair(s), no non-zero differences"
-            if len(frame)
-            else "no complete pairs",
+            f"{pairs} complete pair(s), no non-zero differences" if pairs else "no complete pairs",
         )
-    statistic, pvalue = wilcoxon_signed_rank(frame["before"], frame["after"])
+    statistic, pvalue = wilcoxon_signed_rank(before, after)
     return TestResult(
         "Wilcoxon signed-rank test",
         pvalue,
         statistic,
-        f"paired values, {len(frame)} complete pairs",
-        {"pairs": len(frame)},
+        f"paired values, {pairs} complete pairs",
+        {"pairs": pairs},
     )
 
 

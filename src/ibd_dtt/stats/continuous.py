@@ -41,9 +41,14 @@ def summarise_continuous(values, quantile_method: str = "spss") -> ContinuousSum
             f"`quantile_method` must be one of {', '.join(QUANTILE_METHODS)}, "
             f"not {quantile_method!r}"
         )
-    series = pd.to_numeric(pd.Series(values, dtype="object"), errors="raise").astype(float)
-    present = series.dropna().to_numpy()
-    missing = int(series.isna().sum())
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        numbers = values.astype(float, copy=False)
+    else:
+        numbers = pd.to_numeric(pd.Series(values, dtype="object"), errors="raise").to_numpy(
+            float, na_value=np.nan
+        )
+    present = numbers[~np.isnan(numbers)]
+    missing = int(numbers.size - present.size)
     if present.size == 0:
         return ContinuousSummary(
             0, missing, None, None, None, None, None, None, None, quantile_method

@@ -9,6 +9,7 @@ interval without continuity correction) is selectable. Both come from statsmodel
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from statsmodels.stats.proportion import proportion_confint
@@ -46,11 +47,17 @@ def proportion_ci(
     >>> round(p.ci_low, 4), p.ci_high   # lower bound 0.025 ** (1/7)
     (0.5904, 1.0)
     """
+    return _proportion_ci(int(n), int(total), method, float(confidence))
+
+
+@lru_cache(maxsize=4096)
+def _proportion_ci(n: int, total: int, method: str, confidence: float) -> Proportion:
+    # A report asks for the same few n/N many times (every 0/18, 1/18, ... of Tables 1-2
+    # and the safety table); the result is immutable, so each interval is computed once.
     if method not in _STATSMODELS_METHOD:
         raise ValueError(
             f"`method` must be one of {', '.join(_STATSMODELS_METHOD)}, not {method!r}"
         )
-    n, total = int(n), int(total)
     if total < 0 or n < 0 or n > total:
         raise ValueError(f"`n` must be between 0 and `total`; got {n}/{total}")
     if total == 0:

@@ -79,15 +79,35 @@ class _Context:
     def problem(
         self, severity, rule, message, *, rows=None, column=None, values=None, expected=""
     ) -> list[Problem]:
-        """Problems for the rows selected by the boolean mask ``rows``."""
-        selected = self.frame if rows is None else self.frame[rows.fillna(False).to_numpy(bool)]
+        """Problems for the rows selected by the boolean mask ``rows``.
+
+        Most rules select no row in clean data, so the rows are found on the mask first
+        and only the selected ones are looked up, by position (``frame`` is indexed 0..n-1).
+        """
+        if rows is None:
+            positions = np.arange(len(self.frame))
+        else:
+            positions = np.flatnonzero(rows.fillna(False).to_numpy(bool))
+        if not len(positions):
+            return []
+        row_numbers = self.frame[ROW_COLUMN].to_numpy()
+        patient_ids = (
+            self.frame["patient_id"].to_numpy(object)
+            if "patient_id" in self.frame.columns
+            else None
+        )
+        if values is not None:
+            shown = values.to_numpy(object)
+        elif column is not None and column in self.raw.frame.columns:
+            shown = self.raw.frame[column].to_numpy(object)
+        else:
+            shown = None
         out = []
-        for index, record in selected.iterrows():
+        for i in positions:
             value = None
-            if values is not None:
-                value = str(values.loc[index]) if pd.notna(values.loc[index]) else None
-            elif column is not None and column in self.raw.frame.columns:
-                value = str(self.raw.frame.loc[index, column])
+            if shown is not None and not (values is not None and pd.isna(shown[i])):
+                value = str(shown[i])
+            patient = None if patient_ids is None else patient_ids[i]
             out.append(
                 Problem(
                     severity,
@@ -97,9 +117,9 @@ class _Context:
                     self.table.name,
                     self.raw.file,
                     self.raw.sheet,
-                    int(record[ROW_COLUMN]),
+                    int(row_numbers[i]),
                     column,
-                    _patient(record),
+                    None if patient is None or pd.isna(patient) else str(patient),
                     value,
                 )
             )
