@@ -23,6 +23,8 @@ import json, sys, time
 t0 = time.perf_counter()
 from ibd_dtt.pipeline import analyse_registry, load_registry, score_registry
 from ibd_dtt.report import build_report, write_report
+from ibd_dtt.report.figure_jobs import start_figure_worker
+start_figure_worker()  # as `ibd-dtt report` does: matplotlib is imported meanwhile
 t_import = time.perf_counter()
 data, out = sys.argv[1], sys.argv[2]
 result = load_registry(data)
@@ -30,9 +32,9 @@ t_validate = time.perf_counter()
 scored = score_registry(result)
 analysis = analyse_registry(scored, "paper", "as-observed")
 t_outcomes = time.perf_counter()
-report = build_report(scored, [analysis])
+report = build_report(scored, [analysis], start_figures=True)  # as `ibd-dtt report`
 t_tables = time.perf_counter()
-write_report(report, out, source=data)  # figures drawn meanwhile, as `ibd-dtt report` does
+write_report(report, out, source=data)  # the figures have been drawn meanwhile
 t_write = time.perf_counter()
 print(json.dumps({
     "valid": result.is_valid, "patients": len(report.cohort.patients),

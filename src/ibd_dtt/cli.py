@@ -260,6 +260,7 @@ def report_command(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from ibd_dtt.report import build_report, write_report
+    from ibd_dtt.report.figure_jobs import start_figure_worker, stop_figure_worker
 
     definition_sets = definitions or ["paper"]
     strategies = missing or ["as-observed"]
@@ -276,7 +277,13 @@ def report_command(
         for problem in problems:
             console.print(f"[bold red]error[/]: {problem}")
         raise typer.Exit(EXIT_UNUSABLE)
-    scored = _load_for_analysis(data, config, allow_rejected)
+    # the process that will draw the figures imports matplotlib while the data are read
+    start_figure_worker()
+    try:
+        scored = _load_for_analysis(data, config, allow_rejected)
+    except typer.Exit:
+        stop_figure_worker()
+        raise
     combos = [(d, s) for d in definition_sets for s in strategies]
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     try:
@@ -287,14 +294,15 @@ def report_command(
                 analyses.append(analyse_registry(scored, d, s, windows, after_episode))
                 progress.update(task, completed=1)
             task = progress.add_task("statistics and tables", total=1)
-            report = build_report(scored, analyses, ci)
+            report = build_report(scored, analyses, ci, start_figures=True)
             progress.update(task, completed=1)
             task = progress.add_task(
-                "figures (drawn meanwhile) and HTML, Excel, Word, CSV, Parquet", total=1
+                "HTML, Excel, Word, CSV, Parquet and figures (drawn meanwhile)", total=1
             )
             files = write_report(report, out, source=data, min_cell_count=min_cell_count)
             progress.update(task, completed=1)
     except IbdDttError as exc:
+        stop_figure_worker()
         console.print(f"[bold red]error[/]: {exc}")
         raise typer.Exit(EXIT_UNUSABLE) from None
     from ibd_dtt.report.narrative import headline_cards

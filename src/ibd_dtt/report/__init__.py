@@ -7,8 +7,17 @@
 """
 
 from ibd_dtt.report.build import Report, build_report
-from ibd_dtt.report.figures import render_figures
 from ibd_dtt.report.model import ReportTable
 from ibd_dtt.report.render import write_report
 
 __all__ = ["Report", "ReportTable", "build_report", "render_figures", "write_report"]
+
+
+def __getattr__(name: str):
+    # matplotlib (a third of a second) is imported on first use of the figures, not with
+    # the package: `ibd-dtt report` draws them in other processes.
+    if name == "render_figures":
+        from ibd_dtt.report.figures import render_figures
+
+        return render_figures
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

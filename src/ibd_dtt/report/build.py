@@ -9,6 +9,7 @@ import pandas as pd
 from ibd_dtt.episodes import select_index_episodes
 from ibd_dtt.report.baseline import table_baseline_characteristics, table_clinical_baseline
 from ibd_dtt.report.cohort import Cohort, build_cohort
+from ibd_dtt.report.figure_jobs import BackgroundFigures, FigureInputs
 from ibd_dtt.report.followup import (
     MAIN_OUTCOMES,
     table_lab_changes,
@@ -36,6 +37,8 @@ class Report:
     scored: object  # ScoredRegistry
     ci_method: str
     provenance: dict = field(default_factory=dict)
+    # being drawn in other processes (``build_report(..., start_figures=True)``), else None
+    figures: BackgroundFigures | None = None
 
     @property
     def primary(self):
@@ -101,10 +104,16 @@ def summarise_headline(primary, cohort: Cohort, ci_method: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build_report(scored, analyses: list, ci_method: str = "clopper-pearson") -> Report:
+def build_report(
+    scored, analyses: list, ci_method: str = "clopper-pearson", start_figures: bool = False
+) -> Report:
     """Compute every table of the report from a scored registry and one or more analyses
     (the first is the primary analysis; the others are sensitivity analyses shown beside it
-    in the response tables)."""
+    in the response tables).
+
+    ``start_figures`` starts drawing the figures in other processes as soon as the cohort
+    is known, so that they are drawn while the tables are computed and the files written;
+    :func:`~ibd_dtt.report.write_report` collects them."""
     if not analyses:
         raise ValueError("`analyses` needs at least the primary analysis")
     primary = analyses[0]
@@ -116,6 +125,9 @@ def build_report(scored, analyses: list, ci_method: str = "clopper-pearson") -> 
         select_index_episodes(primary.episodes),
         primary.screening,
         config.data_cut_date,
+    )
+    figures = (
+        BackgroundFigures(FigureInputs.of(cohort, primary, ci_method)) if start_figures else None
     )
     labels = {d.id: d.label for a in analyses for d in a.definitions.outcomes}
     summaries = [a.summary for a in analyses]
@@ -173,4 +185,5 @@ def build_report(scored, analyses: list, ci_method: str = "clopper-pearson") -> 
         list(analyses),
         scored,
         ci_method,
+        figures=figures,
     )

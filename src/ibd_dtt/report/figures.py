@@ -8,10 +8,6 @@ so that two runs give identical files.
 from __future__ import annotations
 
 import io
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 import matplotlib
 
@@ -24,6 +20,7 @@ from matplotlib.path import Path as MplPath
 
 from ibd_dtt.episodes.episodes import DAYS_PER_MONTH
 from ibd_dtt.report.cohort import is_on_dtt
+from ibd_dtt.report.figure_jobs import FigureFiles, FigureInputs
 from ibd_dtt.stats import kaplan_meier
 
 DPI = 300
@@ -46,14 +43,6 @@ plt.rcParams.update(
         "savefig.bbox": "tight",
     }
 )
-
-
-@dataclass(frozen=True)
-class FigureFiles:
-    name: str
-    title: str
-    png: bytes
-    svg: bytes
 
 
 def save_figure(fig, name: str, title: str) -> FigureFiles:
@@ -442,18 +431,6 @@ def plot_flow_diagram(attrition: pd.DataFrame):
     return fig
 
 
-def write_figures(figures: list[FigureFiles], out_dir: str | Path) -> list[Path]:
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for f in figures:
-        for ext, payload in (("png", f.png), ("svg", f.svg)):
-            path = out / f"{f.name}.{ext}"
-            path.write_bytes(payload)
-            written.append(path)
-    return written
-
-
 def derive_regimen_flows(patients: pd.DataFrame, prior_therapies: pd.DataFrame) -> pd.DataFrame:
     """Per patient: the last advanced therapy that failed before DTT, the regimen, status."""
     failed = prior_therapies[
@@ -471,30 +448,27 @@ def derive_regimen_flows(patients: pd.DataFrame, prior_therapies: pd.DataFrame) 
     )
 
 
-FIGURE_COUNT = 6
-
-
 def render_figures(report, only: tuple[int, ...] | None = None) -> list[FigureFiles]:
-    """Every figure of the report (or those numbered in ``only``, 0-based, in order),
-    computed from its tables."""
+    """Every figure of a computed report (or those numbered in ``only``, 0-based, in
+    order)."""
+    return draw_figures(FigureInputs.of(report.cohort, report.primary, report.ci_method), only)
+
+
+def draw_figures(inputs: FigureInputs, only: tuple[int, ...] | None = None) -> list[FigureFiles]:
+    """The figures drawn from :class:`FigureInputs`. The response rates are computed here,
+    as the response table computes them, so that no table has to exist first."""
+    from ibd_dtt.report.followup import MAIN_OUTCOMES, summarise_response_rates
     from ibd_dtt.report.safety import persistence_data
 
-    primary = report.primary
-    cohort = report.cohort
-    n = len(cohort.patients)
+    n = len(inputs.patients)
 
     def response_rates() -> FigureFiles:
-        rates = report.tables["response"].data
-        rates = rates[
-            (rates["definition_set"] == primary.definitions.name)
-            & (rates["strategy"] == primary.strategy)
-        ]
-        labels = {d.id: d.label for d in primary.definitions.outcomes}
+        rates = summarise_response_rates([inputs.summary], inputs.ci_method, MAIN_OUTCOMES)
         return save_figure(
-            plot_response_rates(rates, labels),
+            plot_response_rates(rates, inputs.outcome_labels),
             "fig1_response_rates",
             "Clinical and endoscopic response by timepoint (95 % CI, "
-            f"{primary.definitions.name} definitions, {primary.strategy})",
+            f"{inputs.definition_set} definitions, {inputs.strategy})",
         )
 
     def swimmer() -> FigureFiles:
@@ -504,7 +478,7 @@ def render_figures(report, only: tuple[int, ...] | None = None) -> list[FigureFi
             else ""
         )
         return save_figure(
-            plot_swimmer(cohort.patients, primary.outcomes, cohort.adverse_events),
+            plot_swimmer(inputs.patients, inputs.clinical_response, inputs.adverse_events),
             "fig2_swimmer",
             "Course of DTT per patient" + sampled,
         )
@@ -516,77 +490,38 @@ def render_figures(report, only: tuple[int, ...] | None = None) -> list[FigureFi
             else ""
         )
         return save_figure(
-            plot_lab_trajectories(primary.visits, cohort.patients),
+            plot_lab_trajectories(inputs.lab_visits, inputs.patients),
             "fig3_lab_trajectories",
             "CRP and albumin during DTT" + means_only,
         )
 
     def persistence() -> FigureFiles:
         return save_figure(
-            plot_kaplan_meier(persistence_data(cohort)),
+            plot_kaplan_meier(persistence_data(inputs.patients)),
             "fig4_persistence",
             "Kaplan-Meier persistence on DTT",
         )
 
     def regimen_flow() -> FigureFiles:
         return save_figure(
-            plot_regimen_flow(derive_regimen_flows(cohort.patients, cohort.prior_therapies)),
+            plot_regimen_flow(derive_regimen_flows(inputs.patients, inputs.prior_therapies)),
             "fig5_regimen_flow",
             "Last failed advanced therapy → DTT regimen → status at data cut",
         )
 
     def patient_flow() -> FigureFiles:
-        figure = plot_flow_diagram(primary.attrition)
-        return save_figure(figure, "fig6_patient_flow", "Patient flow")
+        return save_figure(plot_flow_diagram(inputs.attrition), "fig6_patient_flow", "Patient flow")
 
     makers = (response_rates, swimmer, trajectories, persistence, regimen_flow, patient_flow)
     chosen = range(len(makers)) if only is None else only
     return [makers[i]() for i in chosen]
 
 
-_BACKGROUND_REPORT = None  # inherited by the forked figure process, never pickled
-
-
-class BackgroundFigures:
-    """:func:`render_figures` in forked processes, so the figures (seconds of matplotlib) are
-    drawn while the caller writes tables and documents; :meth:`result` waits for them and
-    returns them in the usual order. Where fork is not available they are drawn in
-    :meth:`result` instead.
-
-    Small cohorts split the figures between two processes (writing the files is quick, so
-    the figures are the critical path); large ones use one, which then takes about as long
-    as writing the files, so a second would only compete for the cores."""
-
-    SPLIT_BELOW_PATIENTS = 1000
-    HALVES = ((1, 2, 5), (0, 3, 4))  # swimmer + trajectories + flow | the others (~equal)
-
-    def __init__(self, report) -> None:
-        global _BACKGROUND_REPORT
-        self._report = report
-        self._pool: ProcessPoolExecutor | None = None
-        small = len(report.cohort.patients) < self.SPLIT_BELOW_PATIENTS
-        self.parts = self.HALVES if small else (tuple(range(FIGURE_COUNT)),)
-        if "fork" in multiprocessing.get_all_start_methods():
-            _BACKGROUND_REPORT = report
-            context = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(len(self.parts), mp_context=context)
-            self._futures = [
-                self._pool.submit(_render_background_report, part) for part in self.parts
-            ]
-
-    def result(self) -> list[FigureFiles]:
-        global _BACKGROUND_REPORT
-        if self._pool is None:
-            return render_figures(self._report)
-        try:
-            drawn = {}
-            for part, future in zip(self.parts, self._futures, strict=True):
-                drawn.update(zip(part, future.result(), strict=True))
-            return [drawn[i] for i in range(FIGURE_COUNT)]
-        finally:
-            self._pool.shutdown()
-            _BACKGROUND_REPORT = None
-
-
-def _render_background_report(part: tuple[int, ...]) -> list[FigureFiles]:
-    return render_figures(_BACKGROUND_REPORT, only=part)
+def warm_up() -> None:
+    """Draw a tiny figure to PNG and SVG once, so that fonts and renderers are loaded before
+    the first real figure (used by a drawing process started ahead of the data)."""
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.plot([0, 1], [0, 1], marker="o")
+    ax.text(0.5, 0.5, "0/0 →", fontsize=6)
+    ax.set_title("warm-up")
+    save_figure(fig, "warm_up", "")

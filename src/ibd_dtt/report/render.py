@@ -23,7 +23,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ibd_dtt import __version__
 from ibd_dtt.report.build import Report
-from ibd_dtt.report.figures import BackgroundFigures, FigureFiles, write_figures
+from ibd_dtt.report.figure_jobs import (
+    BackgroundFigures,
+    FigureFiles,
+    FigureInputs,
+    write_figures,
+)
 from ibd_dtt.report.model import ReportTable
 from ibd_dtt.report.narrative import headline_cards, methods_paragraphs, results_paragraphs
 
@@ -68,7 +73,8 @@ def hash_inputs(source: str | Path | None) -> dict[str, str]:
 
 def provenance(report: Report, source: str | Path | None) -> dict:
     """Versions, configuration and input hashes (no timestamp)."""
-    import matplotlib
+    from importlib.metadata import version
+
     import numpy
     import scipy
     import statsmodels
@@ -82,7 +88,7 @@ def provenance(report: Report, source: str | Path | None) -> dict:
             "numpy": numpy.__version__,
             "scipy": scipy.__version__,
             "statsmodels": statsmodels.__version__,
-            "matplotlib": matplotlib.__version__,
+            "matplotlib": version("matplotlib"),  # not imported: only figure processes use it
         },
         "analyses": [
             {
@@ -223,9 +229,9 @@ def write_xlsx(tables: list[ReportTable], path: Path) -> Path:
     wb = Workbook(write_only=True)
     for table in tables:
         ws = wb.create_sheet(table.key[:31])
+        cells = table.display.to_numpy(object)
         for i, column in enumerate(table.display.columns, start=1):
-            values = table.display.iloc[:, i - 1]
-            width = max([len(str(column))] + [len(str(v)) for v in values])
+            width = max([len(str(column))] + [len(str(v)) for v in cells[:, i - 1]])
             ws.column_dimensions[get_column_letter(i)].width = min(max(8, width + 2), 70)
 
         def bold_row(values: list, sheet=ws) -> list:
@@ -238,7 +244,7 @@ def write_xlsx(tables: list[ReportTable], path: Path) -> Path:
 
         ws.append(bold_row([table.title]))
         ws.append(bold_row([str(c) for c in table.display.columns]))
-        for record in table.display.itertuples(index=False):
+        for record in cells:
             ws.append(
                 [
                     "" if pd.isna(v) else (v if isinstance(v, int | float) else str(v))
@@ -370,7 +376,8 @@ def write_report(
     ``min_cell_count`` > 0 makes an aggregate export: patient-level tables, figures and
     datasets are left out and small counts are suppressed in every table. ``figures``:
     already drawn, being drawn (:class:`BackgroundFigures`: awaited only when the HTML
-    needs them), or None to draw them in the background here.
+    needs them), or None: those started by ``build_report(..., start_figures=True)``, else
+    drawn in the background from here.
     """
     out = Path(out_dir)
     (out / "tables").mkdir(parents=True, exist_ok=True)
@@ -383,7 +390,9 @@ def write_report(
             f"{min_cell_count}); patient-level listings and figures are omitted."
         )
     if figures is None:
-        figures = BackgroundFigures(report)
+        figures = report.figures or BackgroundFigures(
+            FigureInputs.of(report.cohort, report.primary, report.ci_method)
+        )
 
     for table in tables:
         table.display.to_csv(out / "tables" / f"{table.key}.csv", index=False)

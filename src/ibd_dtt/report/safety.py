@@ -263,9 +263,10 @@ def table_drugs_and_regimens(cohort: Cohort) -> ReportTable:
     )
 
 
-def persistence_data(cohort: Cohort) -> pd.DataFrame:
-    """Per patient: months on DTT and whether DTT ended (event) or was ongoing (censored)."""
-    p = cohort.patients
+def persistence_data(patients: pd.DataFrame) -> pd.DataFrame:
+    """Per patient of the cohort: months on DTT and whether DTT ended (event) or was ongoing
+    (censored)."""
+    p = patients
     return pd.DataFrame(
         {
             "patient_id": p["patient_id"],
@@ -280,7 +281,7 @@ def persistence_data(cohort: Cohort) -> pd.DataFrame:
 def table_persistence(cohort: Cohort) -> ReportTable:
     """Kaplan-Meier persistence on DTT, by diagnosis, with the log-rank test, and
     the reasons DTT ended."""
-    data = persistence_data(cohort)
+    data = persistence_data(cohort.patients)
     rows, display = [], []
     test = logrank(data["months"], data["ended"], data["diagnosis"])
     for g in _groups(cohort):
