@@ -252,15 +252,18 @@ def summarise_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
     report, not here (``percent`` is the unrounded value).
     """
     keys = ["definition_set", "strategy", "outcome", "timepoint"]
+    result = outcomes["result"]
+    counted = outcomes[[*keys, "diagnosis"]].assign(
+        responders=result.eq("yes").to_numpy(bool, na_value=False).astype("int64"),
+        evaluable=result.ne("not_evaluable").to_numpy(bool, na_value=False).astype("int64"),
+        not_evaluable=result.eq("not_evaluable").to_numpy(bool, na_value=False).astype("int64"),
+        imputed=outcomes["imputed"].fillna(False).astype("int64"),
+    )
+    counts = ["responders", "evaluable", "not_evaluable", "imputed"]
     frames = []
-    for group, data in [("all", outcomes), *outcomes.groupby("diagnosis")]:
-        counts = data.groupby(keys, sort=False).agg(
-            responders=("result", lambda s: int((s == "yes").sum())),
-            evaluable=("result", lambda s: int((s != "not_evaluable").sum())),
-            not_evaluable=("result", lambda s: int((s == "not_evaluable").sum())),
-            imputed=("imputed", "sum"),
-        )
-        frames.append(counts.reset_index().assign(group=group))
+    for group, data in [("all", counted), *counted.groupby("diagnosis")]:
+        summed = data.groupby(keys, sort=False)[counts].sum()
+        frames.append(summed.reset_index().assign(group=group))
     summary = pd.concat(frames, ignore_index=True)
     summary["percent"] = (summary["responders"] / summary["evaluable"] * 100).where(
         summary["evaluable"] > 0

@@ -121,7 +121,16 @@ def parse_codes(text: pd.Series, column: Column) -> Parsed:
     lookup = _code_lookup(column)
     out: list[object] = []
     parsed = Parsed(pd.Series(dtype=STRING))
+    # cells without a separator hold at most one code: looked up column-wise
+    several = text.str.contains(r"[;|]").to_numpy(bool, na_value=False)
     for i, cell in enumerate(text):
+        if not several[i]:
+            code = cell.strip()
+            known = lookup.get(code.upper()) if code else None
+            if code and known is None:
+                parsed.errors[i] = f"unknown code(s) {code}"
+            out.append(pd.NA if known is None else known)
+            continue
         parts = _split_list(cell)
         bad = [p for p in parts if p.upper() not in lookup]
         if bad:
@@ -206,7 +215,13 @@ def parse_date(
     iso: list[object] = []
     precision: list[object] = []
     problems: dict[int, str] = {}
+    # most cells are already YYYY-MM-DD: those are taken as they are, the rest parsed here
+    canonical = text.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").to_numpy(bool, na_value=False)
     for i, cell in enumerate(text):
+        if canonical[i]:
+            iso.append(cell)
+            precision.append("day")
+            continue
         if not cell:
             iso.append(None)
             precision.append(None)
@@ -258,13 +273,14 @@ def parse_text(text: pd.Series, column: Column) -> Parsed:
 
 def parse_id(text: pd.Series, column: Column) -> Parsed:
     parsed = Parsed(text.where(text != "").astype(STRING))
-    for i, cell in enumerate(text):
-        if not cell:
-            continue
-        if not STUDY_ID.match(cell):
-            parsed.errors[i] = "not a valid study ID"
-        elif LONG_DIGIT_RUN.search(cell):
-            parsed.errors[i] = (
+    filled = (text != "").to_numpy(bool)
+    valid = text.str.fullmatch(STUDY_ID.pattern.strip("^$")).to_numpy(bool, na_value=False)
+    digits = text.str.contains(LONG_DIGIT_RUN.pattern).to_numpy(bool, na_value=False)
+    for i in np.flatnonzero(filled & (~valid | digits)):
+        if not valid[i]:
+            parsed.errors[int(i)] = "not a valid study ID"
+        else:
+            parsed.errors[int(i)] = (
                 "looks like a hospital record, phone or national ID number "
                 "(9+ digits); use a pseudonymous study ID"
             )

@@ -668,13 +668,12 @@ def _wrong_disease_scores(ctx: _Context, diagnosis: pd.Series) -> list[Problem]:
 
 
 def _suspected_not_given(ctx: _Context, therapies: _Context) -> list[Problem]:
-    given = (
-        therapies.frame.dropna(subset=["patient_id", "drug"]).groupby("patient_id")["drug"].agg(set)
-    )
+    given_pairs = therapies.frame.dropna(subset=["patient_id", "drug"])
+    given = set(zip(given_pairs["patient_id"], given_pairs["drug"], strict=True))
     suspected = ctx.frame["suspected_drugs"].fillna("").str.split(";")
     missing = pd.Series(
         [
-            pd.notna(pid) and bool(pid) and any(d and d not in given.get(pid, set()) for d in drugs)
+            pd.notna(pid) and bool(pid) and any(d and (pid, d) not in given for d in drugs)
             for pid, drugs in zip(ctx.frame["patient_id"], suspected, strict=True)
         ],
         index=ctx.frame.index,
