@@ -15,9 +15,17 @@ from rich.console import Console
 from rich.table import Table
 
 from ibd_dtt import __version__
+from ibd_dtt.ahead import Ahead
 from ibd_dtt.errors import IbdDttError
 from ibd_dtt.outcomes import STRATEGIES
-from ibd_dtt.pipeline import analyse_registry, load_registry, score_registry, summarise_registry
+from ibd_dtt.pipeline import (
+    PreparedAnalyses,
+    analyse_registry,
+    load_registry,
+    prepare_analyses,
+    score_registry,
+    summarise_registry,
+)
 from ibd_dtt.validate import ValidationResult
 
 app = typer.Typer(
@@ -225,6 +233,18 @@ def outcomes_command(
 
 
 _AFTER_EPISODE = ("exclude", "include_after_deescalation", "include")
+# Inputs up to this size (about 1 300 patients as CSV) are analysed in a forked process
+# while the statistics libraries are imported; the results are sent back pickled, which
+# stays quick at this size.
+RUN_AHEAD_MAX_INPUT_BYTES = 1_000_000
+
+
+def _input_bytes(data: Path) -> int:
+    if data.is_dir():
+        return sum(p.stat().st_size for p in data.iterdir() if p.is_file())
+    return data.stat().st_size if data.exists() else 0
+
+
 _CI_METHODS = ("clopper-pearson", "wilson")
 
 
@@ -259,9 +279,6 @@ def report_command(
     persistence, figures; HTML, Excel, Word, CSV and Parquet."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from ibd_dtt.report import build_report, write_report
-    from ibd_dtt.report.figure_jobs import start_figure_worker, stop_figure_worker
-
     definition_sets = definitions or ["paper"]
     strategies = missing or ["as-observed"]
     problems = []
@@ -277,21 +294,47 @@ def report_command(
         for problem in problems:
             console.print(f"[bold red]error[/]: {problem}")
         raise typer.Exit(EXIT_UNUSABLE)
-    # the process that will draw the figures imports matplotlib while the data are read
+    combos = [(d, s) for d in definition_sets for s in strategies]
+    # A small registry is read, validated and analysed in a forked process while this one
+    # imports SciPy/statsmodels (as long as the analysis itself); a large one here, with
+    # progress shown, where the imports no longer matter.
+    ahead = (
+        Ahead(prepare_analyses, data, config, combos, windows, after_episode, allow_rejected)
+        if _input_bytes(data) <= RUN_AHEAD_MAX_INPUT_BYTES
+        else None
+    )
+    from ibd_dtt.report import build_report, write_report
+    from ibd_dtt.report.figure_jobs import start_figure_worker, stop_figure_worker
+
+    # the process that will draw the figures imports matplotlib meanwhile
     start_figure_worker()
     try:
-        scored = _load_for_analysis(data, config, allow_rejected)
+        prepared = ahead.result() if ahead is not None else PreparedAnalyses(_load(data, config))
+    except IbdDttError as exc:
+        stop_figure_worker()
+        console.print(f"[bold red]error[/]: {exc}")
+        raise typer.Exit(EXIT_UNUSABLE) from None
     except typer.Exit:
         stop_figure_worker()
         raise
-    combos = [(d, s) for d in definition_sets for s in strategies]
+    result = prepared.validation
+    _print_problems(result, show_warnings=False)
+    _print_verdict(result)
+    if not result.is_valid and not allow_rejected:
+        stop_figure_worker()
+        console.print("Fix the errors above, or pass --allow-rejected to analyse the rest.")
+        raise typer.Exit(EXIT_INVALID)
+    scored = prepared.scored or score_registry(result)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     try:
+        if prepared.error is not None:
+            raise prepared.error
         with Progress(*columns, console=console, transient=False) as progress:
-            analyses = []
+            analyses = prepared.analyses or []
             for d, s in combos:
                 task = progress.add_task(f"outcomes: {d} / {s}", total=1)
-                analyses.append(analyse_registry(scored, d, s, windows, after_episode))
+                if prepared.analyses is None:
+                    analyses.append(analyse_registry(scored, d, s, windows, after_episode))
                 progress.update(task, completed=1)
             task = progress.add_task("statistics and tables", total=1)
             report = build_report(scored, analyses, ci, start_figures=True)
@@ -511,4 +554,13 @@ def version_command() -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        # Python's last garbage collection at exit walks every object pandas, SciPy and the
+        # report left behind: about a quarter of a second of a small report's run. The OS
+        # frees the memory anyway, so those objects are set aside (atexit handlers and
+        # flushing of files still run).
+        import gc
+
+        gc.freeze()

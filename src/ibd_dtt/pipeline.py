@@ -18,7 +18,7 @@ from ibd_dtt.episodes import (
     derive_dtt_episodes,
     select_index_episodes,
 )
-from ibd_dtt.errors import ConfigError
+from ibd_dtt.errors import ConfigError, IbdDttError
 from ibd_dtt.outcomes import (
     DefinitionSet,
     evaluate_outcomes,
@@ -295,3 +295,38 @@ def analyse_registry(
         summary=summarise_outcomes(outcomes),
         exclusions=_exclusions(scored.validation, screening, outcomes),
     )
+
+
+@dataclass
+class PreparedAnalyses:
+    """What ``ibd-dtt report`` needs before the statistics: the validation, and (if the
+    data may be analysed) the scored registry and one analysis per (definition set,
+    missing-data strategy). An error raised by an analysis is kept in ``error``, so that
+    the validation can still be shown first."""
+
+    validation: ValidationResult
+    scored: ScoredRegistry | None = None
+    analyses: list[AnalysisResult] | None = None
+    error: IbdDttError | None = None
+
+
+def prepare_analyses(
+    source: str | Path,
+    config: StudyConfig | str | Path | None,
+    combos: list[tuple[str, str]],
+    windows: str | Path | VisitWindows | None = None,
+    after_episode: str | None = None,
+    allow_rejected: bool = False,
+) -> PreparedAnalyses:
+    """Read, validate, score and analyse ``source`` for every (definitions, strategy) in
+    ``combos``; stops after validation when there are errors and ``allow_rejected`` is
+    False. Errors reading the data raise; errors of an analysis are returned."""
+    validation = load_registry(source, config)
+    if not validation.is_valid and not allow_rejected:
+        return PreparedAnalyses(validation)
+    scored = score_registry(validation)
+    try:
+        analyses = [analyse_registry(scored, d, s, windows, after_episode) for d, s in combos]
+    except IbdDttError as error:
+        return PreparedAnalyses(validation, scored, error=error)
+    return PreparedAnalyses(validation, scored, analyses)

@@ -60,3 +60,19 @@ def test_report_on_invalid_data_exits_one_and_writes_nothing(tmp_path):
     assert result.exit_code == 1
     assert "INVALID" in result.stdout
     assert not (tmp_path / "report.html").exists()
+
+
+def test_report_analysed_here_or_ahead_writes_the_same_tables(tmp_path, monkeypatch):
+    # small registries are analysed in a forked process while the statistics libraries are
+    # imported; larger ones in this process, with progress shown: same tables either way
+    import ibd_dtt.cli as cli
+
+    args = ["report", str(ROOT / "examples" / "paper_cohort"), "--missing", "nri"]
+    ahead = runner.invoke(app, [*args, "--out", str(tmp_path / "ahead")])
+    monkeypatch.setattr(cli, "RUN_AHEAD_MAX_INPUT_BYTES", 0)
+    here = runner.invoke(app, [*args, "--out", str(tmp_path / "here")])
+    assert ahead.exit_code == here.exit_code == 0, ahead.stdout + here.stdout
+    tables = sorted((tmp_path / "here" / "tables").glob("*.csv"))
+    assert len(tables) > 10
+    for table in tables:
+        assert (tmp_path / "ahead" / "tables" / table.name).read_bytes() == table.read_bytes()
