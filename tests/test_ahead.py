@@ -60,3 +60,16 @@ def test_an_analysis_error_is_returned_after_validation():
     prepared = prepare_analyses(EXAMPLE, None, [("no-such-definition-set", "as-observed")])
     assert prepared.validation.is_valid
     assert prepared.analyses is None and prepared.error is not None
+
+
+def _absolute_values_in_a_pool(numbers):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(abs, numbers))
+
+
+def test_the_work_may_start_processes_of_its_own():
+    # outcomes are evaluated in worker processes from 2 000 patients
+    assert Ahead(_absolute_values_in_a_pool, [-1, 2, -3]).result() == [1, 2, 3]

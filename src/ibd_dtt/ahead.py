@@ -29,7 +29,8 @@ class Ahead:
         if "fork" in multiprocessing.get_all_start_methods():
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
-            self._process = context.Process(target=_compute, args=(send, fn, args), daemon=True)
+            # not a daemon: the work may start processes of its own (parallel outcomes)
+            self._process = context.Process(target=_compute, args=(send, fn, args))
             self._process.start()
             send.close()
 
@@ -60,6 +61,8 @@ def _compute(send, fn, args) -> None:
         answer = (False, error)
     try:
         send.send(answer)
+    except OSError:  # the caller is gone: nobody to answer
+        pass
     except Exception as error:  # the value could not be pickled: say so instead
         send.send((False, RuntimeError(f"result could not be sent back: {error}")))
     send.close()
