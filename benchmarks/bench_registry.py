@@ -34,7 +34,8 @@ ahead_ok = _input_bytes(Path(data)) <= RUN_AHEAD_MAX_INPUT_BYTES
 ahead = Ahead(prepare_analyses, data, None, combos) if ahead_ok else None
 from ibd_dtt.report import build_report, write_report
 from ibd_dtt.report.figure_jobs import start_figure_worker
-start_figure_worker()
+if ahead_ok:
+    start_figure_worker()
 t_import = time.perf_counter()
 prepared = ahead.result() if ahead else prepare_analyses(data, None, combos)
 t_analysed = time.perf_counter()

@@ -114,15 +114,20 @@ def _load(data: Path, config: Path | None) -> ValidationResult:
         raise typer.Exit(EXIT_UNUSABLE) from None
 
 
-def _load_for_analysis(data: Path, config: Path | None, allow_rejected: bool):
-    """Validate, print the errors, stop unless the data are valid (or rejected rows are
-    allowed), and score."""
-    result = _load(data, config)
+def _stop_unless_analysable(result: ValidationResult, allow_rejected: bool) -> None:
+    """Print the errors and the verdict; stop unless the data are valid (or rejected rows
+    are allowed)."""
     _print_problems(result, show_warnings=False)
     _print_verdict(result)
     if not result.is_valid and not allow_rejected:
         console.print("Fix the errors above, or pass --allow-rejected to analyse the rest.")
         raise typer.Exit(EXIT_INVALID)
+
+
+def _load_for_analysis(data: Path, config: Path | None, allow_rejected: bool):
+    """Validate, print the errors, stop unless the data may be analysed, and score."""
+    result = _load(data, config)
+    _stop_unless_analysable(result, allow_rejected)
     return score_registry(result)
 
 
@@ -298,16 +303,17 @@ def report_command(
     # A small registry is read, validated and analysed in a forked process while this one
     # imports SciPy/statsmodels (as long as the analysis itself); a large one here, with
     # progress shown, where the imports no longer matter.
+    small = _input_bytes(data) <= RUN_AHEAD_MAX_INPUT_BYTES
     ahead = (
         Ahead(prepare_analyses, data, config, combos, windows, after_episode, allow_rejected)
-        if _input_bytes(data) <= RUN_AHEAD_MAX_INPUT_BYTES
+        if small
         else None
     )
     from ibd_dtt.report import build_report, write_report
     from ibd_dtt.report.figure_jobs import start_figure_worker, stop_figure_worker
 
-    # the process that will draw the figures imports matplotlib meanwhile
-    start_figure_worker()
+    if small:  # the process that will draw the figures imports matplotlib meanwhile
+        start_figure_worker()
     try:
         prepared = ahead.result() if ahead is not None else PreparedAnalyses(_load(data, config))
     except IbdDttError as exc:
@@ -318,13 +324,12 @@ def report_command(
         stop_figure_worker()
         raise
     result = prepared.validation
-    _print_problems(result, show_warnings=False)
-    _print_verdict(result)
-    if not result.is_valid and not allow_rejected:
+    try:
+        _stop_unless_analysable(result, allow_rejected)
+    except typer.Exit:
         stop_figure_worker()
-        console.print("Fix the errors above, or pass --allow-rejected to analyse the rest.")
-        raise typer.Exit(EXIT_INVALID)
-    scored = prepared.scored or score_registry(result)
+        raise
+    scored = prepared.scored if prepared.scored is not None else score_registry(result)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     try:
         if prepared.error is not None:

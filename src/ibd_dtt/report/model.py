@@ -59,11 +59,10 @@ class CharacteristicsBuilder:
     display_rows: list[dict] = field(default_factory=list)
     tests_used: dict[str, str] = field(default_factory=dict)
 
-    def _split(self, frame: pd.DataFrame, values) -> dict[str, np.ndarray]:
-        """``values`` (aligned with ``frame``) overall and per group, as arrays: these
+    def _split(self, frame: pd.DataFrame, values: np.ndarray) -> dict[str, np.ndarray]:
+        """``values`` (an array aligned with ``frame``) overall and per group: these
         tables have a few dozen rows of a few dozen patients, where pandas' per-call
         overhead, not the data, would be the cost."""
-        values = values.to_numpy(object) if isinstance(values, pd.Series) else values
         groups = frame[self.group].to_numpy(object)
         split = {"Overall": values}
         for g in self.groups:
@@ -227,8 +226,8 @@ class CharacteristicsBuilder:
             self.display_rows.append(row)
         self._missing_row(label, frame, values)
 
-    def _missing_row(self, label: str, frame: pd.DataFrame, values) -> None:
-        missing = pd.isna(values.to_numpy(object) if isinstance(values, pd.Series) else values)
+    def _missing_row(self, label: str, frame: pd.DataFrame, values: np.ndarray) -> None:
+        missing = pd.isna(values)
         if not missing.any():
             return
         row = {"Characteristic": "    missing, n"}

@@ -119,15 +119,14 @@ class _Context:
                     self.raw.sheet,
                     int(row_numbers[i]),
                     column,
-                    None if patient is None or pd.isna(patient) else str(patient),
+                    _patient_id(patient),
                     value,
                 )
             )
         return out
 
 
-def _patient(record: pd.Series) -> str | None:
-    value = record.get("patient_id")
+def _patient_id(value) -> str | None:
     return None if value is None or pd.isna(value) else str(value)
 
 
@@ -374,7 +373,7 @@ def _finish(raw: RawTables, contexts: dict[str, _Context], out: _Collector) -> V
                     "file": ctx.raw.file,
                     "sheet": ctx.raw.sheet,
                     "row": row,
-                    "patient_id": _patient(record),
+                    "patient_id": _patient_id(record.get("patient_id")),
                     "reasons": "; ".join(dict.fromkeys(reasons[row])),
                 }
             )
