@@ -22,30 +22,20 @@ ROOT = HERE.parent
 ONE_RUN = r"""
 import json, sys, time
 t0 = time.perf_counter()
-from ibd_dtt.ahead import Ahead
-from ibd_dtt.cli import RUN_AHEAD_MAX_INPUT_BYTES, _input_bytes
-from ibd_dtt.pipeline import load_registry, prepare_analyses
-from pathlib import Path
-data, out = sys.argv[1], sys.argv[2]
-combos = [("paper", "as-observed")]
-# as `ibd-dtt report` does: a small registry is analysed ahead, in a forked process, while
-# the statistics libraries are imported and the figure process is started
-ahead_ok = _input_bytes(Path(data)) <= RUN_AHEAD_MAX_INPUT_BYTES
-ahead = Ahead(prepare_analyses, data, None, combos) if ahead_ok else None
+from ibd_dtt.pipeline import analyse_registry, load_registry, score_registry
 from ibd_dtt.report import build_report, write_report
-from ibd_dtt.report.figure_jobs import start_figure_worker
-if ahead_ok:
-    start_figure_worker()
+data, out, jobs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 t_import = time.perf_counter()
-prepared = ahead.result() if ahead else prepare_analyses(data, None, combos)
+validation = load_registry(data)
+scored = score_registry(validation)
+analyses = [analyse_registry(scored, "paper", "as-observed", jobs=jobs)]
 t_analysed = time.perf_counter()
-report = build_report(prepared.scored, prepared.analyses, start_figures=True)
+report = build_report(scored, analyses)
 t_tables = time.perf_counter()
-write_report(report, out, source=data)  # the figures have been drawn meanwhile
+write_report(report, out, source=data, jobs=jobs)
 t_write = time.perf_counter()
 print(json.dumps({
-    "valid": prepared.validation.is_valid, "patients": len(report.cohort.patients),
-    "analysed_ahead": ahead is not None,
+    "valid": validation.is_valid, "patients": len(report.cohort.patients), "jobs": jobs,
     "import_s": t_import - t0, "validate_and_outcomes_s": t_analysed - t_import,
     "tables_s": t_tables - t_analysed, "figures_and_write_s": t_write - t_tables,
     "total_s": t_write - t0,
@@ -70,7 +60,7 @@ def cli_wall_seconds(data: Path, out: Path) -> list[float]:
     return times
 
 
-def run(size: int, work: Path) -> dict:
+def run(size: int, work: Path, jobs: int) -> dict:
     data = work / f"registry_{size}"
     if size == 18:
         data = ROOT / "examples" / "paper_cohort"
@@ -81,14 +71,14 @@ def run(size: int, work: Path) -> dict:
         write_registry(generate_registry(options), data, options)
     out = work / f"report_{size}"
     done = subprocess.run(
-        [sys.executable, "-c", ONE_RUN, str(data), str(out)],
+        [sys.executable, "-c", ONE_RUN, str(data), str(out), str(jobs)],
         check=True,
         capture_output=True,
         text=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["size"] = size
-    if size == 18:
+    if size == 18 and jobs == 1:
         wall = sorted(cli_wall_seconds(data, work / "report_cli_18"))
         result["cli_wall_s"] = {"median": wall[len(wall) // 2], "min": wall[0], "max": wall[-1]}
     return result
@@ -97,15 +87,24 @@ def run(size: int, work: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[18, 1000, 10000])
+    parser.add_argument(
+        "--jobs", type=int, nargs="+", default=[1, 2], help="--jobs values to time each size at"
+    )
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
-            results.append(run(size, Path(tmp)))
-            r = results[-1]
-            print(f"{size} patients: {r['total_s']:.1f} s", file=sys.stderr, flush=True)
+            for jobs in args.jobs:
+                results.append(run(size, Path(tmp), jobs))
+                r = results[-1]
+                print(
+                    f"{size} patients, --jobs {jobs}: {r['total_s']:.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     columns = [
         "size",
+        "jobs",
         "import_s",
         "validate_and_outcomes_s",
         "tables_s",
@@ -116,7 +115,9 @@ def main() -> None:
     print("|" + "---|" * len(columns))
     for r in results:
         print(
-            "| " + " | ".join(str(r[c]) if c == "size" else f"{r[c]:.2f}" for c in columns) + " |"
+            "| "
+            + " | ".join(str(r[c]) if c in ("size", "jobs") else f"{r[c]:.2f}" for c in columns)
+            + " |"
         )
     for r in results:
         if "cli_wall_s" in r:

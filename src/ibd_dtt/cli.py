@@ -1,28 +1,34 @@
 """The ``ibd-dtt`` command line. Thin: every command calls :mod:`ibd_dtt.pipeline`.
 
-Exit codes: 0 success (data valid), 1 the data has errors, 2 the input cannot be used at all
-(no such folder, unreadable configuration). Bad data never produces a traceback.
+Exit codes: 0 success (data valid), 1 the data has errors, 2 the input or the output cannot
+be used at all (no such folder, a configuration error, an output folder that cannot be
+written), 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM). Bad data never
+produces a traceback; an interrupted run leaves no process and no partial output behind.
 """
 
 from __future__ import annotations
 
+import functools
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from ibd_dtt import __version__
-from ibd_dtt.ahead import Ahead
 from ibd_dtt.errors import IbdDttError
 from ibd_dtt.outcomes import STRATEGIES
+from ibd_dtt.outputs import output_folder, write_file
+from ibd_dtt.parallel import Interrupted, checkpoint, install_signal_handlers
 from ibd_dtt.pipeline import (
-    PreparedAnalyses,
     analyse_registry,
     load_registry,
-    prepare_analyses,
     score_registry,
     summarise_registry,
 )
@@ -35,6 +41,27 @@ app = typer.Typer(
 )
 console = Console(width=140)
 EXIT_INVALID, EXIT_UNUSABLE = 1, 2
+
+
+def _error(message: object) -> None:
+    """Print one error line; user values are never read as console markup."""
+    console.print(f"[bold red]error[/]: {escape(str(message))}")
+
+
+def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A command whose deliberate errors (unusable input or output) print one line and exit
+    2 instead of a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except IbdDttError as exc:
+            _error(exc)
+            raise typer.Exit(EXIT_UNUSABLE) from None
+
+    return run
+
 
 DataArg = Annotated[
     Path,
@@ -67,6 +94,11 @@ def _cell(value: object) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
+def _text(value: object) -> Text:
+    """A table cell shown exactly as written (``[/bold]`` in the data is not markup)."""
+    return Text(_cell(value))
+
+
 def _print_problems(result: ValidationResult, show_warnings: bool) -> None:
     problems = result.report.problems
     if not show_warnings:
@@ -82,12 +114,12 @@ def _print_problems(result: ValidationResult, show_warnings: bool) -> None:
         style = "red" if p.severity == "error" else "yellow"
         table.add_row(
             f"[{style}]{p.severity}[/]",
-            where,
-            _cell(p.patient_id),
-            _cell(p.column),
-            _cell(p.value),
-            p.message,
-            _cell(p.expected),
+            _text(where),
+            _text(p.patient_id),
+            _text(p.column),
+            _text(p.value),
+            _text(p.message),
+            _text(p.expected),
         )
     console.print(table)
 
@@ -106,32 +138,56 @@ def _print_verdict(result: ValidationResult) -> None:
         console.print(f"[bold green]VALID[/]: 0 errors, {n_warn} warning(s).")
 
 
-def _load(data: Path, config: Path | None) -> ValidationResult:
-    try:
-        return load_registry(data, config)
-    except IbdDttError as exc:
-        console.print(f"[bold red]error[/]: {exc}")
-        raise typer.Exit(EXIT_UNUSABLE) from None
+def _config_failed(result: ValidationResult) -> bool:
+    """A missing or invalid study configuration: nothing can be analysed (exit 2)."""
+    return bool(result.report.errors["rule"].str.startswith("config.").any())
 
 
 def _stop_unless_analysable(result: ValidationResult, allow_rejected: bool) -> None:
     """Print the errors and the verdict; stop unless the data are valid (or rejected rows
-    are allowed)."""
+    are allowed and something is left to analyse)."""
     _print_problems(result, show_warnings=False)
     _print_verdict(result)
+    if _config_failed(result):
+        console.print("Fix the study configuration (study.yaml) first.")
+        raise typer.Exit(EXIT_UNUSABLE)
     if not result.is_valid and not allow_rejected:
         console.print("Fix the errors above, or pass --allow-rejected to analyse the rest.")
         raise typer.Exit(EXIT_INVALID)
+    if allow_rejected and not result.is_valid:
+        reason = result.unanalysable_reason()
+        if reason:
+            console.print(f"[bold red]nothing to analyse[/]: {escape(reason)}")
+            raise typer.Exit(EXIT_INVALID)
 
 
 def _load_for_analysis(data: Path, config: Path | None, allow_rejected: bool):
     """Validate, print the errors, stop unless the data may be analysed, and score."""
-    result = _load(data, config)
+    result = load_registry(data, config)
     _stop_unless_analysable(result, allow_rejected)
     return score_registry(result)
 
 
+def _check_jobs(jobs: int) -> None:
+    if jobs < 1:
+        _error("--jobs must be at least 1 (1 = everything in this process)")
+        raise typer.Exit(EXIT_UNUSABLE)
+
+
+JobsOpt = Annotated[
+    int,
+    typer.Option(
+        help="Processes to work in (1 = everything in this process; more: outcomes and "
+        "figures in that many worker processes, same results)."
+    ),
+]
+
+
+REPORT_FORMATS = (".csv", ".json")
+
+
 @app.command("validate")
+@_guarded
 def validate_command(
     data: DataArg,
     config: ConfigOpt = None,
@@ -140,20 +196,29 @@ def validate_command(
     ] = None,
     rejected: Annotated[
         Path | None,
-        typer.Option(help="Write the rejected rows and their reasons to this CSV file."),
+        typer.Option(help="Write the rejected rows and their reasons to this .csv file."),
     ] = None,
     warnings: Annotated[bool, typer.Option(help="List warnings as well as errors.")] = True,
 ) -> None:
     """Check DATA against the data contract and report every problem at once."""
-    result = _load(data, config)
+    if report is not None and report.suffix.lower() not in REPORT_FORMATS:
+        _error(f"--report {report}: the file name must end in .csv or .json")
+        raise typer.Exit(EXIT_UNUSABLE)
+    if rejected is not None and rejected.suffix.lower() != ".csv":
+        _error(f"--rejected {rejected}: the file name must end in .csv")
+        raise typer.Exit(EXIT_UNUSABLE)
+    result = load_registry(data, config)
     _print_problems(result, warnings)
     if report is not None:
-        result.report.write(report)
-        console.print(f"problems written to {report}")
+        chosen = report.suffix.lower().lstrip(".")
+        write_file(report, lambda path: result.report.write(path, chosen), "problem list")
+        console.print(f"problems written to {escape(str(report))}")
     if rejected is not None:
-        result.rejected.to_csv(rejected, index=False)
-        console.print(f"rejected rows written to {rejected}")
+        write_file(rejected, result.write_rejected, "rejected rows")
+        console.print(f"rejected rows written to {escape(str(rejected))}")
     _print_verdict(result)
+    if _config_failed(result):
+        raise typer.Exit(EXIT_UNUSABLE)
     if not result.is_valid:
         raise typer.Exit(EXIT_INVALID)
 
@@ -164,16 +229,19 @@ def _print_frame(title: str, frame: pd.DataFrame) -> None:
     for column in frame.columns:
         table.add_column(str(column), justify="left" if frame[column].dtype == object else "right")
     for row in frame.itertuples(index=False):
-        table.add_row(*(_cell(round(v, 2) if isinstance(v, float) else v) for v in row))
+        table.add_row(*(_text(round(v, 2) if isinstance(v, float) else v) for v in row))
     console.print(table)
 
 
 @app.command("summary")
+@_guarded
 def summary_command(data: DataArg, config: ConfigOpt = None) -> None:
     """Validate DATA, compute the clinical scores and print a summary of the cohort."""
-    result = _load(data, config)
+    result = load_registry(data, config)
     _print_problems(result, show_warnings=True)
     _print_verdict(result)
+    if _config_failed(result):
+        raise typer.Exit(EXIT_UNUSABLE)
     if not result.is_valid:
         console.print("Fix the errors above first; nothing was scored.")
         raise typer.Exit(EXIT_INVALID)
@@ -190,6 +258,7 @@ def _half_up(value: float) -> str:
 
 
 @app.command("outcomes")
+@_guarded
 def outcomes_command(
     data: DataArg,
     out: Annotated[Path, typer.Option(help="Folder to write the analysis tables to.")],
@@ -201,28 +270,32 @@ def outcomes_command(
     windows: WindowsOpt = None,
     after_episode: AfterEpisodeOpt = None,
     allow_rejected: AllowRejectedOpt = False,
+    jobs: JobsOpt = 1,
 ) -> None:
     """Derive DTT episodes, windowed visits and outcomes; write them as CSV and Parquet."""
     strategies = missing or ["as-observed"]
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown or (after_episode and after_episode not in _AFTER_EPISODE):
-        console.print(
-            f"[bold red]error[/]: --missing must be one of {', '.join(STRATEGIES)}; "
+        _error(
+            f"--missing must be one of {', '.join(STRATEGIES)}; "
             f"--after-episode one of {', '.join(_AFTER_EPISODE)}"
         )
         raise typer.Exit(EXIT_UNUSABLE)
+    _check_jobs(jobs)
     scored = _load_for_analysis(data, config, allow_rejected)
+    analyses = []
     for strategy in strategies:
-        try:
-            with console.status(f"deriving outcomes ({definitions}, {strategy})"):
-                analysis = analyse_registry(
-                    scored, definitions, strategy, windows, after_episode=after_episode
+        checkpoint("outcomes")
+        with console.status(f"deriving outcomes ({definitions}, {strategy})"):
+            analyses.append(
+                analyse_registry(
+                    scored, definitions, strategy, windows, after_episode=after_episode, jobs=jobs
                 )
-        except IbdDttError as exc:
-            console.print(f"[bold red]error[/]: {exc}")
-            raise typer.Exit(EXIT_UNUSABLE) from None
-        target = out if len(strategies) == 1 else out / strategy
-        written = analysis.write(target)
+            )
+    with output_folder(out, inputs=(data,), kind="outcomes") as folder:
+        for strategy, analysis in zip(strategies, analyses, strict=True):
+            analysis.write(folder if len(strategies) == 1 else folder / strategy)
+    for strategy, analysis in zip(strategies, analyses, strict=True):
         summary = analysis.summary[
             (analysis.summary["group"] == "all") & (analysis.summary["evaluable"] > 0)
         ].copy()
@@ -234,26 +307,15 @@ def outcomes_command(
             .rename(columns={"percent": "%"})
             .set_index("outcome"),
         )
-        console.print(f"{len(written)} files written to {target}")
+    console.print(f"analysis tables written to {escape(str(out))}")
 
 
 _AFTER_EPISODE = ("exclude", "include_after_deescalation", "include")
-# Inputs up to this size (about 1 300 patients as CSV) are analysed in a forked process
-# while the statistics libraries are imported; the results are sent back pickled, which
-# stays quick at this size.
-RUN_AHEAD_MAX_INPUT_BYTES = 1_000_000
-
-
-def _input_bytes(data: Path) -> int:
-    if data.is_dir():
-        return sum(p.stat().st_size for p in data.iterdir() if p.is_file())
-    return data.stat().st_size if data.exists() else 0
-
-
 _CI_METHODS = ("clopper-pearson", "wilson")
 
 
 @app.command("report")
+@_guarded
 def report_command(
     data: DataArg,
     out: Annotated[Path, typer.Option(help="Folder to write the report and its files to.")],
@@ -279,6 +341,7 @@ def report_command(
         ),
     ] = 0,
     allow_rejected: AllowRejectedOpt = False,
+    jobs: JobsOpt = 1,
 ) -> None:
     """Full analysis and publication report: Tables 1-4, response, labs, safety,
     persistence, figures; HTML, Excel, Word, CSV and Parquet."""
@@ -295,64 +358,32 @@ def report_command(
         problems.append(f"--ci must be one of {', '.join(_CI_METHODS)}")
     if min_cell_count < 0:
         problems.append("--min-cell-count must be 0 (off) or a positive count")
+    if jobs < 1:
+        problems.append("--jobs must be at least 1 (1 = everything in this process)")
     if problems:
         for problem in problems:
-            console.print(f"[bold red]error[/]: {problem}")
+            _error(problem)
         raise typer.Exit(EXIT_UNUSABLE)
-    combos = [(d, s) for d in definition_sets for s in strategies]
-    # A small registry is read, validated and analysed in a forked process while this one
-    # imports SciPy/statsmodels (as long as the analysis itself); a large one here, with
-    # progress shown, where the imports no longer matter.
-    small = _input_bytes(data) <= RUN_AHEAD_MAX_INPUT_BYTES
-    ahead = (
-        Ahead(prepare_analyses, data, config, combos, windows, after_episode, allow_rejected)
-        if small
-        else None
-    )
+    checkpoint("validate")
+    scored = _load_for_analysis(data, config, allow_rejected)
     from ibd_dtt.report import build_report, write_report
-    from ibd_dtt.report.figure_jobs import start_figure_worker, stop_figure_worker
 
-    if small:  # the process that will draw the figures imports matplotlib meanwhile
-        start_figure_worker()
-    try:
-        prepared = ahead.result() if ahead is not None else PreparedAnalyses(_load(data, config))
-    except IbdDttError as exc:
-        stop_figure_worker()
-        console.print(f"[bold red]error[/]: {exc}")
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    except typer.Exit:
-        stop_figure_worker()
-        raise
-    result = prepared.validation
-    try:
-        _stop_unless_analysable(result, allow_rejected)
-    except typer.Exit:
-        stop_figure_worker()
-        raise
-    scored = prepared.scored if prepared.scored is not None else score_registry(result)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    try:
-        if prepared.error is not None:
-            raise prepared.error
-        with Progress(*columns, console=console, transient=False) as progress:
-            analyses = prepared.analyses or []
-            for d, s in combos:
-                task = progress.add_task(f"outcomes: {d} / {s}", total=1)
-                if prepared.analyses is None:
-                    analyses.append(analyse_registry(scored, d, s, windows, after_episode))
-                progress.update(task, completed=1)
-            task = progress.add_task("statistics and tables", total=1)
-            report = build_report(scored, analyses, ci, start_figures=True)
+    with Progress(*columns, console=console, transient=False) as progress:
+        analyses = []
+        for d, s in [(d, s) for d in definition_sets for s in strategies]:
+            task = progress.add_task(f"outcomes: {escape(d)} / {s}", total=1)
+            checkpoint("outcomes")
+            analyses.append(analyse_registry(scored, d, s, windows, after_episode, jobs=jobs))
             progress.update(task, completed=1)
-            task = progress.add_task(
-                "HTML, Excel, Word, CSV, Parquet and figures (drawn meanwhile)", total=1
-            )
-            files = write_report(report, out, source=data, min_cell_count=min_cell_count)
-            progress.update(task, completed=1)
-    except IbdDttError as exc:
-        stop_figure_worker()
-        console.print(f"[bold red]error[/]: {exc}")
-        raise typer.Exit(EXIT_UNUSABLE) from None
+        task = progress.add_task("statistics and tables", total=1)
+        checkpoint("tables")
+        report = build_report(scored, analyses, ci)
+        progress.update(task, completed=1)
+        task = progress.add_task("figures, HTML, Excel, Word, CSV and Parquet", total=1)
+        checkpoint("write")
+        files = write_report(report, out, source=data, min_cell_count=min_cell_count, jobs=jobs)
+        progress.update(task, completed=1)
     from ibd_dtt.report.narrative import headline_cards
 
     table = Table(
@@ -361,14 +392,18 @@ def report_command(
     table.add_column("measure")
     table.add_column("result", justify="right")
     for card in headline_cards(report, min_cell_count):
-        table.add_row(card["label"], card["value"])
+        table.add_row(_text(card["label"]), _text(card["value"]))
     console.print(table)
-    console.print(f"report: {files['html']}")
-    console.print(f"tables: {files['xlsx']}, {files['docx']}, {files['tables']}/")
-    console.print(f"figures: {files['figures']}/")
+    console.print(f"report: {escape(str(files['html']))}")
+    console.print(
+        f"tables: {escape(str(files['xlsx']))}, {escape(str(files['docx']))}, "
+        f"{escape(str(files['tables']))}/"
+    )
+    console.print(f"figures: {escape(str(files['figures']))}/")
 
 
 @app.command("synth")
+@_guarded
 def synth_command(
     out: Annotated[Path, typer.Option(help="Folder to write the synthetic registry to.")],
     patients: Annotated[int, typer.Option(help="Number of patients.")] = 1000,
@@ -379,14 +414,15 @@ def synth_command(
     from ibd_dtt.synth import SynthOptions, generate_registry, write_registry
 
     if patients < 1 or centers < 1:
-        console.print("[bold red]error[/]: --patients and --centers must be at least 1")
+        _error("--patients and --centers must be at least 1")
         raise typer.Exit(EXIT_UNUSABLE)
     options = SynthOptions(patients=patients, centers=centers, seed=seed)
     with console.status(f"generating {patients} synthetic patients"):
         tables = generate_registry(options)
-        write_registry(tables, out, options)
+        with output_folder(out, kind="synthetic registry") as folder:
+            write_registry(tables, folder, options)
     rows = ", ".join(f"{name} {len(frame)}" for name, frame in tables.items())
-    console.print(f"synthetic registry (seed {seed}) written to {out}: {rows}")
+    console.print(f"synthetic registry (seed {seed}) written to {escape(str(out))}: {rows}")
 
 
 omop_app = typer.Typer(no_args_is_help=True, help="The EHR front door: an OMOP CDM database.")
@@ -417,11 +453,12 @@ CombinationWindowOpt = Annotated[
 
 def _check_era_parameters(era_gap: int, combination_window: int) -> None:
     if era_gap < 0 or combination_window < 1:
-        console.print("[bold red]error[/]: --era-gap must be >= 0 and --combination-window >= 1")
+        _error("--era-gap must be >= 0 and --combination-window >= 1")
         raise typer.Exit(EXIT_UNUSABLE)
 
 
 @omop_app.command("episodes")
+@_guarded
 def omop_episodes_command(
     cdm: CdmOpt,
     out: Annotated[Path, typer.Option(help="Parquet file to write the episodes to.")],
@@ -441,36 +478,36 @@ def omop_episodes_command(
     from ibd_dtt.omop.cdm import open_cdm, require
 
     _check_era_parameters(era_gap, combination_window)
-    try:
-        tables = open_cdm(cdm, schema=schema)
-        require(tables, "drug_exposure")
-        with console.status("deriving treatment eras and DTT episodes"):
-            episodes = derive_combination_episodes(
-                derive_drug_eras(
-                    tables["drug_exposure"],
-                    era_gap=era_gap,
-                    concept_ancestor=tables.get("concept_ancestor"),
-                ),
-                combination_window,
+    if out.suffix.lower() != ".parquet":
+        _error(f"--out {out}: the file name must end in .parquet")
+        raise typer.Exit(EXIT_UNUSABLE)
+    tables = open_cdm(cdm, schema=schema)
+    require(tables, "drug_exposure")
+    with console.status("deriving treatment eras and DTT episodes"):
+        episodes = derive_combination_episodes(
+            derive_drug_eras(
+                tables["drug_exposure"],
+                era_gap=era_gap,
+                concept_ancestor=tables.get("concept_ancestor"),
+            ),
+            combination_window,
+        )
+        if ibd_only:
+            require(tables, "condition_occurrence")
+            cohort = derive_ibd_cohort(
+                tables["condition_occurrence"], tables.get("concept_ancestor")
             )
-            if ibd_only:
-                require(tables, "condition_occurrence")
-                cohort = derive_ibd_cohort(
-                    tables["condition_occurrence"], tables.get("concept_ancestor")
-                )
-                episodes = episodes.inner_join(cohort, "person_id")
-            episodes = episodes.to_pyarrow()
-    except IbdDttError as exc:
-        console.print(f"[bold red]error[/]: {exc}")
-        raise typer.Exit(EXIT_UNUSABLE) from None
+            episodes = episodes.inner_join(cohort, "person_id")
+        episodes = episodes.to_pyarrow()
     import pyarrow.parquet as pq
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(episodes, out)
-    console.print(f"{episodes.num_rows} DTT episodes written to {out}")
+    write_file(out, lambda path: pq.write_table(episodes, path), "episodes")
+    console.print(f"{episodes.num_rows} DTT episodes written to {escape(str(out))}")
 
 
 @omop_app.command("extract")
+@_guarded
 def omop_extract_command(
     cdm: CdmOpt,
     out: Annotated[Path, typer.Option(help="Folder to write the registry tables to.")],
@@ -500,7 +537,7 @@ def omop_extract_command(
     try:
         cut = dt.date.fromisoformat(data_cut) if data_cut else None
     except ValueError:
-        console.print(f"[bold red]error[/]: --data-cut {data_cut!r} is not a YYYY-MM-DD date")
+        _error(f"--data-cut {data_cut!r} is not a YYYY-MM-DD date")
         raise typer.Exit(EXIT_UNUSABLE) from None
     options = ExtractOptions(
         era_gap=era_gap,
@@ -508,32 +545,33 @@ def omop_extract_command(
         data_cut=cut,
         concepts_folder=concepts,
     )
-    try:
-        tables = open_cdm(cdm, schema=schema)
-        with console.status("opening the CDM") as status:
-            extraction = extract_registry(
-                tables, options, progress=lambda step: status.update(f"extracting: {step}")
-            )
-            write_extraction(extraction, out)
-    except IbdDttError as exc:
-        console.print(f"[bold red]error[/]: {exc}")
-        raise typer.Exit(EXIT_UNUSABLE) from None
+    tables = open_cdm(cdm, schema=schema)
+    with console.status("opening the CDM") as status:
+        extraction = extract_registry(
+            tables, options, progress=lambda step: status.update(f"extracting: {step}")
+        )
+        with output_folder(out, kind="OMOP extraction") as folder:
+            write_extraction(extraction, folder)
     attrition = Table(title="Who was extracted")
     attrition.add_column("step")
     attrition.add_column("persons", justify="right")
     for row in extraction.attrition.itertuples(index=False):
-        attrition.add_row(row.step, f"{row.persons:,}")
+        attrition.add_row(_text(row.step), f"{row.persons:,}")
     console.print(attrition)
     rows = ", ".join(f"{name} {len(frame)}" for name, frame in extraction.tables.items())
-    console.print(f"registry tables written to {out}: {rows}")
+    console.print(f"registry tables written to {escape(str(out))}: {rows}")
     console.print(
         f"{len(extraction.log)} EHR record(s) not carried over, each with the reason: "
-        f"{out / 'extraction' / 'extraction_log.csv'}"
+        f"{escape(str(out / 'extraction' / 'extraction_log.csv'))}"
     )
-    console.print(f"next: ibd-dtt validate {out}  then  ibd-dtt report {out} --out REPORT_DIR")
+    console.print(
+        f"next: ibd-dtt validate {escape(str(out))}  then  "
+        f"ibd-dtt report {escape(str(out))} --out REPORT_DIR"
+    )
 
 
 @app.command("synth-omop")
+@_guarded
 def synth_omop_command(
     out: Annotated[Path, typer.Option(help="Folder to write the CDM tables (Parquet) to.")],
     persons: Annotated[int, typer.Option(help="Number of persons.")] = 1000,
@@ -543,13 +581,14 @@ def synth_omop_command(
     from ibd_dtt.omop.synth import generate_omop, write_omop
 
     if persons < 1:
-        console.print("[bold red]error[/]: --persons must be at least 1")
+        _error("--persons must be at least 1")
         raise typer.Exit(EXIT_UNUSABLE)
     with console.status(f"generating {persons} synthetic persons"):
         tables = generate_omop(persons, seed)
-        write_omop(tables, out)
+        with output_folder(out, kind="synthetic CDM") as folder:
+            write_omop(tables, folder)
     rows = ", ".join(f"{name} {len(frame)}" for name, frame in tables.items())
-    console.print(f"synthetic CDM (seed {seed}) written to {out}: {rows}")
+    console.print(f"synthetic CDM (seed {seed}) written to {escape(str(out))}: {rows}")
 
 
 @app.command("version")
@@ -559,13 +598,14 @@ def version_command() -> None:
 
 
 def main() -> None:
+    """Entry point of the ``ibd-dtt`` script: SIGINT and SIGTERM end the run cleanly (every
+    worker stopped, temporary output removed) with exit 130 / 143 and one line, no
+    traceback."""
+    install_signal_handlers()
     try:
         app()
-    finally:
-        # Python's last garbage collection at exit walks every object pandas, SciPy and the
-        # report left behind: about a quarter of a second of a small report's run. The OS
-        # frees the memory anyway, so those objects are set aside (atexit handlers and
-        # flushing of files still run).
-        import gc
-
-        gc.freeze()
+    except Interrupted as interruption:
+        console.print(
+            f"[bold red]interrupted[/] ({interruption}); unfinished outputs were removed."
+        )
+        sys.exit(interruption.exit_code)

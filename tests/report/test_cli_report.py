@@ -62,17 +62,18 @@ def test_report_on_invalid_data_exits_one_and_writes_nothing(tmp_path):
     assert not (tmp_path / "report.html").exists()
 
 
-def test_report_analysed_here_or_ahead_writes_the_same_tables(tmp_path, monkeypatch):
-    # small registries are analysed in a forked process while the statistics libraries are
-    # imported; larger ones in this process, with progress shown: same tables either way
-    import ibd_dtt.cli as cli
-
+def test_jobs_change_nothing_in_the_output(tmp_path):
+    # --jobs 2 evaluates outcomes and draws figures in worker processes: same files
     args = ["report", str(ROOT / "examples" / "paper_cohort"), "--missing", "nri"]
-    ahead = runner.invoke(app, [*args, "--out", str(tmp_path / "ahead")])
-    monkeypatch.setattr(cli, "RUN_AHEAD_MAX_INPUT_BYTES", 0)
-    here = runner.invoke(app, [*args, "--out", str(tmp_path / "here")])
-    assert ahead.exit_code == here.exit_code == 0, ahead.stdout + here.stdout
-    tables = sorted((tmp_path / "here" / "tables").glob("*.csv"))
-    assert len(tables) > 10
-    for table in tables:
-        assert (tmp_path / "ahead" / "tables" / table.name).read_bytes() == table.read_bytes()
+    one = runner.invoke(app, [*args, "--out", str(tmp_path / "one")])
+    two = runner.invoke(app, [*args, "--out", str(tmp_path / "two"), "--jobs", "2"])
+    assert one.exit_code == two.exit_code == 0, one.stdout + two.stdout
+    files = sorted(
+        p.relative_to(tmp_path / "one")
+        for p in (tmp_path / "one").rglob("*")
+        if p.is_file() and p.name != "report.html"  # its "Generated" time differs
+    )
+    assert len(files) > 40
+    for name in files:
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
+    assert runner.invoke(app, [*args, "--out", str(tmp_path / "x"), "--jobs", "0"]).exit_code == 2

@@ -5,9 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from typing import Literal
 
 import pandas as pd
@@ -21,6 +18,7 @@ from ibd_dtt.outcomes.rules import (
     RuleContext,
     steroid_course_records,
 )
+from ibd_dtt.parallel import run_parallel
 from ibd_dtt.windows.windows import VisitWindow, VisitWindows
 
 Strategy = Literal["as-observed", "nri", "locf"]
@@ -108,8 +106,6 @@ def _nri(
     return None
 
 
-# Below this many patients one process is faster than starting workers.
-PARALLEL_MIN_PATIENTS = 2000
 _SHARED: tuple | None = None  # the inputs, inherited by forked workers (never pickled)
 
 
@@ -122,33 +118,28 @@ def evaluate_outcomes(
     windows: VisitWindows,
     config: StudyConfig,
     strategy: Strategy = "as-observed",
-    workers: int | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """One row per patient x outcome x timepoint: result yes / no / not_evaluable.
 
     ``visits`` is the analysis-visits table (with LOCF records already added for the
     ``locf`` strategy); ``episodes`` holds one index episode per patient.
 
-    ``workers``: processes to evaluate in (default: every core for
-    ``PARALLEL_MIN_PATIENTS`` patients or more, else one). Patients are split into
-    consecutive blocks and the blocks' rows joined in order, so the result is the same
-    table whatever the number of workers.
+    ``workers``: processes to evaluate in (``ibd-dtt --jobs``; see :mod:`ibd_dtt.parallel`).
+    Patients are split into consecutive blocks and the blocks' rows joined in order, so the
+    result is the same table whatever the number of workers.
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, not {strategy!r}")
     inputs = (visits, episodes, patients, therapies, definitions, windows, config, strategy)
-    if workers is None:
-        workers = (os.cpu_count() or 1) if len(episodes) >= PARALLEL_MIN_PATIENTS else 1
     workers = max(1, min(workers, len(episodes)))
-    if workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers == 1:
         return _evaluate(*inputs)
     global _SHARED
     bounds = [round(i * len(episodes) / workers) for i in range(workers + 1)]
     _SHARED = inputs
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            parts = list(pool.map(_evaluate_block, itertools.pairwise(bounds)))
+        parts = run_parallel(_evaluate_block, list(itertools.pairwise(bounds)), workers)
     finally:
         _SHARED = None
     return pd.concat(parts, ignore_index=True)

@@ -9,7 +9,6 @@ import pandas as pd
 from ibd_dtt.episodes import select_index_episodes
 from ibd_dtt.report.baseline import table_baseline_characteristics, table_clinical_baseline
 from ibd_dtt.report.cohort import Cohort, build_cohort
-from ibd_dtt.report.figure_jobs import BackgroundFigures, FigureInputs
 from ibd_dtt.report.followup import (
     MAIN_OUTCOMES,
     table_lab_changes,
@@ -37,8 +36,6 @@ class Report:
     scored: object  # ScoredRegistry
     ci_method: str
     provenance: dict = field(default_factory=dict)
-    # being drawn in other processes (``build_report(..., start_figures=True)``), else None
-    figures: BackgroundFigures | None = None
 
     @property
     def primary(self):
@@ -104,16 +101,10 @@ def summarise_headline(primary, cohort: Cohort, ci_method: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def build_report(
-    scored, analyses: list, ci_method: str = "clopper-pearson", start_figures: bool = False
-) -> Report:
+def build_report(scored, analyses: list, ci_method: str = "clopper-pearson") -> Report:
     """Compute every table of the report from a scored registry and one or more analyses
     (the first is the primary analysis; the others are sensitivity analyses shown beside it
-    in the response tables).
-
-    ``start_figures`` starts drawing the figures in other processes as soon as the cohort
-    is known, so that they are drawn while the tables are computed and the files written;
-    :func:`~ibd_dtt.report.write_report` collects them."""
+    in the response tables). The figures are drawn by :func:`~ibd_dtt.report.write_report`."""
     if not analyses:
         raise ValueError("`analyses` needs at least the primary analysis")
     primary = analyses[0]
@@ -125,9 +116,6 @@ def build_report(
         select_index_episodes(primary.episodes),
         primary.screening,
         config.data_cut_date,
-    )
-    figures = (
-        BackgroundFigures(FigureInputs.of(cohort, primary, ci_method)) if start_figures else None
     )
     labels = {d.id: d.label for a in analyses for d in a.definitions.outcomes}
     summaries = [a.summary for a in analyses]
@@ -185,5 +173,4 @@ def build_report(
         list(analyses),
         scored,
         ci_method,
-        figures=figures,
     )

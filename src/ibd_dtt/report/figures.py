@@ -20,7 +20,7 @@ from matplotlib.path import Path as MplPath
 
 from ibd_dtt.episodes.episodes import DAYS_PER_MONTH
 from ibd_dtt.report.cohort import is_on_dtt
-from ibd_dtt.report.figure_jobs import FigureFiles, FigureInputs
+from ibd_dtt.report.figure_inputs import FigureError, FigureFiles, FigureInputs
 from ibd_dtt.stats import kaplan_meier
 
 DPI = 300
@@ -524,14 +524,23 @@ def draw_figures(inputs: FigureInputs, only: tuple[int, ...] | None = None) -> l
 
     makers = (response_rates, swimmer, trajectories, persistence, regimen_flow, patient_flow)
     chosen = range(len(makers)) if only is None else only
-    return [makers[i]() for i in chosen]
+    drawn = []
+    for i in chosen:
+        try:
+            drawn.append(makers[i]())
+        except Exception as error:
+            plt.close("all")
+            raise FigureError(
+                f"figure {FIGURE_NAMES[i]} could not be drawn: {type(error).__name__}: {error}"
+            ) from error
+    return drawn
 
 
-def warm_up() -> None:
-    """Draw a tiny figure to PNG and SVG once, so that fonts and renderers are loaded before
-    the first real figure (used by a drawing process started ahead of the data)."""
-    fig, ax = plt.subplots(figsize=(1, 1))
-    ax.plot([0, 1], [0, 1], marker="o")
-    ax.text(0.5, 0.5, "0/0 →", fontsize=6)
-    ax.set_title("warm-up")
-    save_figure(fig, "warm_up", "")
+FIGURE_NAMES = (
+    "fig1_response_rates",
+    "fig2_swimmer",
+    "fig3_lab_trajectories",
+    "fig4_persistence",
+    "fig5_regimen_flow",
+    "fig6_patient_flow",
+)

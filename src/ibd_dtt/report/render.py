@@ -22,11 +22,12 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ibd_dtt import __version__
+from ibd_dtt.outputs import neutralise_formulas, output_folder
 from ibd_dtt.report.build import Report
-from ibd_dtt.report.figure_jobs import (
-    BackgroundFigures,
+from ibd_dtt.report.figure_inputs import (
     FigureFiles,
     FigureInputs,
+    draw_report_figures,
     write_figures,
 )
 from ibd_dtt.report.model import ReportTable
@@ -217,6 +218,24 @@ def _normalise_zip(path: Path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
+def _xlsx_value(sheet, value):
+    """A cell value for openpyxl: numbers as numbers, text as text. Text that starts with
+    ``=`` would be stored as a live formula by openpyxl, so it is written as a typed string
+    cell (never evaluated by Excel)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, int | float):
+        return value
+    text = str(value)
+    if text.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"
+        return cell
+    return text
+
+
 def write_xlsx(tables: list[ReportTable], path: Path) -> Path:
     """One sheet per table (the printed table, then its footnotes). Written in openpyxl's
     streaming (write-only) mode: listings of thousands of patients stay fast."""
@@ -245,12 +264,7 @@ def write_xlsx(tables: list[ReportTable], path: Path) -> Path:
         ws.append(bold_row([table.title]))
         ws.append(bold_row([str(c) for c in table.display.columns]))
         for record in cells:
-            ws.append(
-                [
-                    "" if pd.isna(v) else (v if isinstance(v, int | float) else str(v))
-                    for v in record
-                ]
-            )
+            ws.append([_xlsx_value(ws, v) for v in record])
         ws.append([])
         for note in table.notes:
             ws.append([note])
@@ -369,17 +383,44 @@ def write_report(
     source: str | Path | None = None,
     min_cell_count: int = 0,
     generated_at: str | None = None,
-    figures: list[FigureFiles] | BackgroundFigures | None = None,
+    figures: list[FigureFiles] | None = None,
+    jobs: int = 1,
 ) -> dict[str, Path]:
-    """Write every output; returns the main files by kind.
+    """Write every output into ``out_dir``, whole or not at all; returns the main files by
+    kind.
+
+    The files are written into a temporary folder beside ``out_dir`` that then replaces it
+    (:func:`ibd_dtt.outputs.output_folder`): an earlier report there is replaced entirely,
+    a failed or interrupted run leaves it untouched, and a folder that is not an ibd-dtt
+    output (or holds the input ``source``) is refused.
 
     ``min_cell_count`` > 0 makes an aggregate export: patient-level tables, figures and
     datasets are left out and small counts are suppressed in every table. ``figures``:
-    already drawn, being drawn (:class:`BackgroundFigures`: awaited only when the HTML
-    needs them), or None: those started by ``build_report(..., start_figures=True)``, else
-    drawn in the background from here.
+    already drawn, or None to draw them here (``jobs`` > 1: in that many processes).
     """
+    inputs = (source,) if source is not None else ()
+    with output_folder(out_dir, inputs, kind="report") as tmp:
+        _write_report_files(report, tmp, source, min_cell_count, generated_at, figures, jobs)
     out = Path(out_dir)
+    return {
+        "html": out / "report.html",
+        "xlsx": out / "tables.xlsx",
+        "docx": out / "tables.docx",
+        "tables": out / "tables",
+        "figures": out / "figures",
+        "provenance": out / "provenance.json",
+    }
+
+
+def _write_report_files(
+    report: Report,
+    out: Path,
+    source: str | Path | None,
+    min_cell_count: int,
+    generated_at: str | None,
+    figures: list[FigureFiles] | None,
+    jobs: int,
+) -> None:
     (out / "tables").mkdir(parents=True, exist_ok=True)
     tables = list(report.tables.values())
     suppression = ""
@@ -390,16 +431,19 @@ def write_report(
             f"{min_cell_count}); patient-level listings and figures are omitted."
         )
     if figures is None:
-        figures = report.figures or BackgroundFigures(
-            FigureInputs.of(report.cohort, report.primary, report.ci_method)
+        figures = draw_report_figures(
+            FigureInputs.of(report.cohort, report.primary, report.ci_method), jobs
         )
 
     for table in tables:
-        table.display.to_csv(out / "tables" / f"{table.key}.csv", index=False)
+        display = neutralise_formulas(table.display)
+        display.to_csv(out / "tables" / f"{table.key}.csv", index=False)
         table.display.to_parquet(out / "tables" / f"{table.key}.parquet", index=False)
         if min_cell_count == 0:
             numbers = table.data.copy()
-            numbers.to_csv(out / "tables" / f"{table.key}.data.csv", index=False)
+            neutralise_formulas(numbers).to_csv(
+                out / "tables" / f"{table.key}.data.csv", index=False
+            )
             numbers.astype(
                 {c: "string" for c in numbers.columns if numbers[c].dtype == object}
             ).to_parquet(out / "tables" / f"{table.key}.data.parquet", index=False)
@@ -411,8 +455,6 @@ def write_report(
     write_xlsx(tables, out / "tables.xlsx")
     documents = [_for_documents(t) for t in tables]
     write_docx(documents, out / "tables.docx", title)
-    if isinstance(figures, BackgroundFigures):
-        figures = figures.result()
     if min_cell_count > 0:
         figures = [f for f in figures if f.name not in PATIENT_LEVEL_FIGURES]
     write_figures(figures, out / "figures")
@@ -460,11 +502,3 @@ def write_report(
         generated_at=generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
     )
     (out / "report.html").write_text(page, encoding="utf-8")
-    return {
-        "html": out / "report.html",
-        "xlsx": out / "tables.xlsx",
-        "docx": out / "tables.docx",
-        "tables": out / "tables",
-        "figures": out / "figures",
-        "provenance": out / "provenance.json",
-    }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ from ibd_dtt.catalogue import load_drug_catalogue
 from ibd_dtt.config import StudyConfig
 from ibd_dtt.contract import TABLES
 from ibd_dtt.contract.tables import Table
+from ibd_dtt.outputs import neutralise_formulas
 from ibd_dtt.problems import Problem
 from ibd_dtt.readers import RawTable, RawTables
 from ibd_dtt.readers.registry import ROW_COLUMN
@@ -53,6 +55,30 @@ class ValidationResult:
                 }
             )
         return pd.DataFrame(rows)
+
+    def unanalysable_reason(self) -> str | None:
+        """Why the accepted rows cannot be analysed even with ``--allow-rejected`` (a whole
+        table missing or unreadable, no configuration, or no patient left), else None.
+        Analysing what is left would report, for example, 0 adverse events for a study
+        whose adverse-event file could not be read."""
+        if self.config is None:
+            return "there is no usable study configuration"
+        lost = [name for name in TABLES if name not in self.tables]
+        if lost:
+            return (
+                f"table(s) {', '.join(lost)} missing or unreadable: every row of them is "
+                f"lost, so results computed from the rest would be wrong"
+            )
+        if self.tables["patients"].empty:
+            return "no patient row was accepted"
+        if self.tables["therapies"].empty:
+            return "no therapy row was accepted, so no DTT episode can be derived"
+        return None
+
+    def write_rejected(self, path: str | Path) -> None:
+        """The rejected rows and their reasons as CSV (text that a spreadsheet would run
+        as a formula is prefixed with ``'``)."""
+        neutralise_formulas(self.rejected).to_csv(path, index=False)
 
 
 class _Collector:

@@ -55,7 +55,10 @@ class ValidationReport:
         return self.errors.empty
 
     def to_csv(self, path: str | Path) -> None:
-        self.problems.to_csv(path, index=False)
+        """CSV; text that a spreadsheet would run as a formula is prefixed with ``'``."""
+        from ibd_dtt.outputs import neutralise_formulas
+
+        neutralise_formulas(self.problems).to_csv(path, index=False)
 
     def to_json(self, path: str | Path) -> None:
         records = json.loads(self.problems.to_json(orient="records"))
@@ -65,10 +68,14 @@ class ValidationReport:
             encoding="utf-8",
         )
 
-    def write(self, path: str | Path) -> None:
-        """Write as CSV or JSON, chosen by the file suffix."""
+    def write(self, path: str | Path, format: str | None = None) -> None:
+        """Write as CSV or JSON: ``format`` or else the file suffix (.csv / .json); any
+        other suffix is refused rather than written in the wrong format."""
         path = Path(path)
-        if path.suffix.lower() == ".json":
+        chosen = format or path.suffix.lower().lstrip(".")
+        if chosen == "json":
             self.to_json(path)
-        else:
+        elif chosen == "csv":
             self.to_csv(path)
+        else:
+            raise ValueError(f"{path}: write .csv or .json, not {path.suffix or 'no suffix'}")

@@ -1,0 +1,138 @@
+"""Work spread over processes, and always stopped cleanly.
+
+The one place where ibd-dtt starts processes. ``jobs=1`` (the default everywhere) runs in
+this process, in order. ``jobs > 1`` uses a :class:`concurrent.futures.ProcessPoolExecutor`
+of forked workers that:
+
+- ignore SIGINT (Ctrl-C reaches the whole process group; only the main process decides
+  what to do with it) and die quietly on SIGTERM;
+- exit by themselves if the main process disappears (a watchdog thread compares the
+  parent pid), so that no worker outlives a run, even one killed with SIGKILL;
+- are terminated by the main process on any exception there, including an interruption
+  (:class:`Interrupted`), instead of being left to finish their current task.
+
+Results come back in the order of ``items`` whatever the number of workers, so the output
+of a run never depends on ``jobs``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+
+
+class Interrupted(BaseException):
+    """The run was interrupted by SIGINT or SIGTERM (raised by :func:`install_signal_handlers`
+    in the main thread). A BaseException, so that ``except Exception`` never swallows it
+    while every ``finally`` and context manager on the way out still runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """The shell convention: 128 + the signal number (130 for SIGINT, 143 for SIGTERM)."""
+        return 128 + self.signum
+
+
+def _raise_interrupted(signum, frame) -> None:
+    raise Interrupted(signum)
+
+
+def install_signal_handlers() -> None:
+    """Turn SIGINT and SIGTERM into :class:`Interrupted` in the main thread (the CLI does
+    this once): clean-up code then runs as for any exception. SIGTERM's default action
+    would end the process at once, leaving workers and temporary output behind."""
+    signal.signal(signal.SIGINT, _raise_interrupted)
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+
+
+_WATCH_SECONDS = 0.5
+
+
+def _worker_start(parent: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_WATCH_SECONDS)
+        os._exit(1)  # the main process is gone: nobody will read what this one computes
+
+    threading.Thread(target=watch, name="ibd-dtt-parent-watch", daemon=True).start()
+
+
+def checkpoint(phase: str) -> None:
+    """A named point in a run. When the environment variable ``IBD_DTT_HOLD_AT`` names it,
+    the run says so on stderr and waits there (``IBD_DTT_HOLD_SECONDS``, default 60): the
+    signal tests use it to interrupt a run at a known phase. Otherwise nothing happens."""
+    if os.environ.get("IBD_DTT_HOLD_AT") == phase:
+        import sys
+
+        print(f"ibd-dtt: holding at {phase}", file=sys.stderr, flush=True)
+        time.sleep(float(os.environ.get("IBD_DTT_HOLD_SECONDS", "60")))
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def run_parallel(fn: Callable[[T], R], items: Sequence[T] | Iterable[T], jobs: int = 1) -> list[R]:
+    """``[fn(item) for item in items]``, computed in up to ``jobs`` forked processes.
+
+    ``fn`` and anything it reads from module globals are inherited by the workers (fork),
+    not pickled; each item and each result is pickled, so keep them small. Falls back to
+    this process when ``jobs <= 1``, when there is a single item, or where fork is not
+    available. The first exception raised by ``fn`` is raised here, after the remaining
+    work is cancelled and the workers are stopped.
+
+    >>> run_parallel(abs, [-1, 2, -3], jobs=1)
+    [1, 2, 3]
+    """
+    items = list(items)
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
+    workers = min(jobs, len(items))
+    if workers <= 1 or not can_fork():
+        return [fn(item) for item in items]
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_worker_start,
+        initargs=(os.getpid(),),
+    )
+    try:
+        futures = [pool.submit(fn, item) for item in items]
+        results = [future.result() for future in futures]
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+    return results
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued work and end the workers now (a worker in the middle of a task would
+    otherwise run it to the end before the pool lets this process exit)."""
+    processes: dict[int, Any] = dict(getattr(pool, "_processes", None) or {})
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes.values():
+        if process.is_alive():
+            process.terminate()
+    for process in processes.values():
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
