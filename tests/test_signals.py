@@ -1,0 +1,121 @@
+"""SIGINT and SIGTERM end a run cleanly at every phase: exit 130 / 143 within a few
+seconds, one line and no traceback, no process left behind, no partial output, and an
+earlier output in the same folder untouched.
+
+Each run is held at a named phase (``IBD_DTT_HOLD_AT``, see ``ibd_dtt.parallel.checkpoint``)
+and the signal is sent either to the main process only (an IDE stop button, a supervisor)
+or to the whole process group (Ctrl-C in a terminal, ``timeout``, batch schedulers).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+EXAMPLE = ROOT / "examples" / "paper_cohort"
+CLI = "from ibd_dtt.cli import main; main()"
+
+
+def _processes_in_group(pgid: int) -> list[int]:
+    alive = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        state, group = fields[0], int(fields[2])
+        if group == pgid and state != "Z":
+            alive.append(int(entry.name))
+    return alive
+
+
+def _interrupt(tmp_path: Path, phase: str, signum: int, to_group: bool, jobs: int = 1):
+    out = tmp_path / "report"
+    env = {**os.environ, "IBD_DTT_HOLD_AT": phase, "IBD_DTT_HOLD_SECONDS": "60"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", CLI, "report", str(EXAMPLE), "--out", str(out), "--jobs", str(jobs)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,  # its own process group, like a job in a shell
+        text=True,
+    )
+    try:
+        line = ""
+        deadline = time.monotonic() + 60
+        while "holding at" not in line and time.monotonic() < deadline:
+            line = process.stderr.readline()
+            if not line and process.poll() is not None:
+                break
+        assert "holding at" in line, f"never reached {phase}: {process.communicate()}"
+        time.sleep(0.3)  # let every worker reach the hold too
+        sent = time.monotonic()
+        if to_group:
+            os.killpg(process.pid, signum)
+        else:
+            process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=20)
+        elapsed = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    deadline = time.monotonic() + 5  # terminated workers may take a moment to be reaped
+    while _processes_in_group(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return process.returncode, stdout, stderr, elapsed, _processes_in_group(process.pid), out
+
+
+CASES = [
+    ("validate", signal.SIGINT, False, 1),
+    ("validate", signal.SIGTERM, False, 1),
+    ("outcomes", signal.SIGINT, True, 1),
+    ("outcomes", signal.SIGTERM, False, 2),
+    ("tables", signal.SIGTERM, True, 1),
+    ("figures", signal.SIGINT, False, 1),
+    ("figures", signal.SIGTERM, True, 1),
+    ("figure-worker", signal.SIGINT, False, 2),
+    ("figure-worker", signal.SIGINT, True, 2),
+    ("figure-worker", signal.SIGTERM, False, 2),
+    ("figure-worker", signal.SIGTERM, True, 2),
+]
+
+
+@pytest.mark.parametrize(("phase", "signum", "to_group", "jobs"), CASES)
+def test_a_signal_ends_the_run_cleanly(tmp_path, phase, signum, to_group, jobs):
+    code, stdout, stderr, elapsed, survivors, out = _interrupt(
+        tmp_path, phase, signum, to_group, jobs
+    )
+    assert code == 128 + signum, (stdout, stderr)
+    assert elapsed < 10
+    assert survivors == []
+    assert "Traceback" not in stdout + stderr
+    assert "interrupted" in stdout
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report")]
+
+
+def test_an_interrupted_rerun_leaves_the_earlier_report_untouched(tmp_path):
+    out = tmp_path / "report"
+    done = subprocess.run(
+        [sys.executable, "-c", CLI, "report", str(EXAMPLE), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    code, *_ = _interrupt(tmp_path, "write", signal.SIGTERM, False)
+    assert code == 143
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
