@@ -53,9 +53,11 @@ def test_folders_that_are_not_ours_and_the_input_are_refused(tmp_path):
     foreign = tmp_path / "documents"
     foreign.mkdir()
     (foreign / "thesis.docx").write_text("precious")
-    with pytest.raises(OutputError, match="not empty and was not written by ibd-dtt"):
-        with output_folder(foreign):
-            pass
+    with (
+        pytest.raises(OutputError, match="not empty and was not written by ibd-dtt"),
+        output_folder(foreign),
+    ):
+        pass
     assert (foreign / "thesis.docx").read_text() == "precious"
     data = tmp_path / "data"
     shutil.copytree(EXAMPLE, data)
@@ -74,9 +76,12 @@ def test_folders_that_are_not_ours_and_the_input_are_refused(tmp_path):
 
 def test_a_second_run_into_the_same_folder_is_refused_while_the_first_runs(tmp_path):
     out = tmp_path / "out"
-    with output_folder(out), pytest.raises(OutputError, match="another ibd-dtt run"):
-        with output_folder(out):
-            pass
+    with (
+        output_folder(out),
+        pytest.raises(OutputError, match="another ibd-dtt run"),
+        output_folder(out),
+    ):
+        pass
     # a lock left by a killed run (its process is gone) does not block the next run
     (tmp_path / ".out.lock").write_text("999999999")
     with output_folder(out) as folder:
