@@ -38,10 +38,26 @@ class DefaultUnits(BaseModel):
     hematocrit: Literal["%", "L/L"] = "%"
 
 
+class CsvOptions(BaseModel):
+    """How the CSV files are written, when detection should not decide (each detected
+    adaptation is named in a warning)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    delimiter: Literal[",", ";", "\t"] | None = Field(
+        None, description="Field separator; default: detected (comma, semicolon or tab)."
+    )
+    decimal: Literal[".", ","] | None = Field(
+        None,
+        description="Decimal separator of numbers; default: '.', or ',' in semicolon-"
+        "separated files (the European Excel convention).",
+    )
+
+
 class StudyConfig(BaseModel):
     """Study-specific settings. Every field has a documented default except the data cut."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     study_name: str = "Unnamed DTT study"
     data_cut_date: dt.date = Field(
@@ -65,6 +81,17 @@ class StudyConfig(BaseModel):
         "ended DTT episode needs; 1 = any overlap (a switch on the same day is not DTT). "
         "`ibd-dtt omop extract` sets it from --combination-window.",
     )
+    csv: CsvOptions = CsvOptions()
+
+    @field_validator("data_cut_date")
+    @classmethod
+    def _not_in_the_future(cls, value: dt.date) -> dt.date:
+        if value > dt.date.today():
+            raise ValueError(
+                f"{value} is in the future: the data cut is the last day data were "
+                f"collected (YYYY-MM-DD, today or earlier)"
+            )
+        return value
 
     @field_validator("crp_uln_mg_l_by_center")
     @classmethod
@@ -87,15 +114,22 @@ def load_study_config(path: str | Path) -> StudyConfig:
     if not path.is_file():
         raise ConfigError(f"study configuration not found: {path}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+        raise ConfigError(f"{path}: not valid YAML ({exc})".replace("\n", " ")) from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of settings, got {type(raw).__name__}")
     try:
         return StudyConfig.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err.get('input')!r})"
+            for err in exc.errors()
         )
         raise ConfigError(f"{path}: {problems}") from None

@@ -68,13 +68,16 @@ def test_missing_table_and_missing_config_are_reported_not_raised(tmp_path):
     assert validate(raw).is_valid is False
 
 
-def test_not_utf8_file_is_reported(tmp_path):
+def test_a_windows_1252_file_is_read_with_a_warning_naming_the_encoding(tmp_path):
     shutil.copytree(EXAMPLE, tmp_path / "data")
-    (tmp_path / "data" / "adverse_events.csv").write_bytes(
-        "patient_id,term\nP1,caf\xe9\n".encode("latin-1")
-    )
+    path = tmp_path / "data" / "adverse_events.csv"
+    text = path.read_text(encoding="utf-8").replace("Arthralgia", "Arthralgie Knöchel")
+    path.write_bytes(text.encode("cp1252"))
     result = load_registry(tmp_path / "data")
-    assert "file.encoding" in set(result.report.errors["rule"])
+    assert result.is_valid
+    warning = result.report.warnings.query("rule == 'file.encoding'")
+    assert "cp1252" in warning["message"].iloc[0]
+    assert "Knöchel" in " ".join(result.tables["adverse_events"]["term"].astype(str))
 
 
 cell_text = st.text(

@@ -192,6 +192,11 @@ _SLASHED = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _MONTH_YEAR = re.compile(r"^(\d{1,2})[/.](\d{4})$")
 _YEAR = re.compile(r"^(\d{4})$")
+# An ISO date with a time, as databases and Excel export dates ("2022-11-04 00:00:00",
+# "2022-11-04T10:30"): the date is used; a time other than midnight gets a warning.
+_ISO_DATETIME = re.compile(
+    r"^(\d{4}-\d{1,2}-\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+)
 
 
 def _iso_from_text(cell: str, date_format: str) -> tuple[str | None, str | None, str]:
@@ -215,6 +220,7 @@ def parse_date(
     iso: list[object] = []
     precision: list[object] = []
     problems: dict[int, str] = {}
+    time_warnings: dict[int, str] = {}
     # most cells are already YYYY-MM-DD: those are taken as they are, the rest parsed here
     canonical = text.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").to_numpy(bool, na_value=False)
     for i, cell in enumerate(text):
@@ -226,6 +232,12 @@ def parse_date(
             iso.append(None)
             precision.append(None)
             continue
+        with_time = _ISO_DATETIME.match(cell)
+        if with_time:
+            day, hours, minutes, seconds = with_time.groups()
+            if int(hours) or int(minutes) or int(seconds or 0):
+                time_warnings[i] = f"time {hours}:{minutes} dropped: only the date is used"
+            cell = day
         value, prec, problem = _iso_from_text(cell, date_format)
         if value is None and allow_partial:
             for pattern, prec_name in (
@@ -259,6 +271,7 @@ def parse_date(
         problems[i] = "year outside 1900-2100"
     parsed.values = dates.where(in_range)
     parsed.errors = problems
+    parsed.warnings = {i: w for i, w in time_warnings.items() if i not in problems}
     if allow_partial:
         parsed.extra["precision"] = pd.Series(precision, index=text.index, dtype=STRING)
     return parsed

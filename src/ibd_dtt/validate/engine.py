@@ -35,6 +35,8 @@ class ValidationResult:
     report: ValidationReport
     config: StudyConfig | None
     input_rows: dict[str, int] = field(default_factory=dict)
+    # tables that are missing or could not be read at all (their rows are unknown)
+    lost_tables: tuple[str, ...] = ()
 
     @property
     def is_valid(self) -> bool:
@@ -63,7 +65,7 @@ class ValidationResult:
         whose adverse-event file could not be read."""
         if self.config is None:
             return "there is no usable study configuration"
-        lost = [name for name in TABLES if name not in self.tables]
+        lost = [name for name in TABLES if name not in self.tables or name in self.lost_tables]
         if lost:
             return (
                 f"table(s) {', '.join(lost)} missing or unreadable: every row of them is "
@@ -407,5 +409,10 @@ def _finish(raw: RawTables, contexts: dict[str, _Context], out: _Collector) -> V
         rejected_records, columns=["table", "file", "sheet", "row", "patient_id", "reasons"]
     )
     return ValidationResult(
-        tables, rejected, ValidationReport.from_problems(out.problems), raw.config, input_rows
+        tables,
+        rejected,
+        ValidationReport.from_problems(out.problems),
+        raw.config,
+        input_rows,
+        tuple(name for name in TABLES if name not in raw.tables),
     )
