@@ -82,6 +82,11 @@ class StudyConfig(BaseModel):
         "`ibd-dtt omop extract` sets it from --combination-window.",
     )
     csv: CsvOptions = CsvOptions()
+    allow_identifier_like_text: list[str] = Field(
+        default_factory=list,
+        description="Free-text columns whose identifier-like values (names after a title, "
+        "phone numbers, addresses, dates) are kept instead of masked, e.g. [term].",
+    )
 
     @field_validator("data_cut_date")
     @classmethod

@@ -18,7 +18,7 @@ EXPECTED = {
     ("error", "code.inconsistent_outcome", "adverse_events", 3, "outcome"),  # grade 5, recovered
     ("error", "cell.integer", "adverse_events", 4, "ctcae_grade"),  # grade 7
     ("error", "cell.drugs", "adverse_events", 4, "suspected_drugs"),  # XYZ
-    ("error", "privacy.identifier_value", "adverse_events", 4, "term"),  # phone number in text
+    ("warning", "privacy.identifier_value", "adverse_events", 4, "term"),  # phone: masked
     # assessments.csv
     ("error", "key.duplicate", "assessments", 2, "visit_date"),
     ("error", "key.duplicate", "assessments", 3, "visit_date"),

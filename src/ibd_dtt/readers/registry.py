@@ -43,9 +43,11 @@ class RawTables:
 
 
 def normalise_column_name(name: object) -> str:
-    """``' Patient ID '`` -> ``'patient_id'``: lower case, runs of non-alphanumerics -> ``_``."""
+    """``' Patient ID '`` -> ``'patient_id'``: lower case, runs of non-alphanumerics -> ``_``
+    (letters of any script are kept, so that ``Prénom`` or ``姓名`` can be recognised as
+    identifiers rather than read as a column without a name)."""
     text = "" if name is None else str(name)
-    return re.sub(r"[^0-9a-z]+", "_", text.strip().lower()).strip("_")
+    return re.sub(r"[\W_]+", "_", text.strip().lower()).strip("_")
 
 
 def _sha256(path: Path) -> str:

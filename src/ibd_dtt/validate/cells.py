@@ -15,11 +15,11 @@ import pandas as pd
 from ibd_dtt.catalogue import load_drug_catalogue
 from ibd_dtt.contract import codes as C
 from ibd_dtt.contract.tables import Column
+from ibd_dtt.validate.identifiers import DIRECT_ID_PATTERN
 
 TRUE_WORDS = {"yes", "y", "true", "t", "1", "1.0"}
 FALSE_WORDS = {"no", "n", "false", "f", "0", "0.0"}
 STUDY_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,31}$")
-LONG_DIGIT_RUN = re.compile(r"\d{9,}")
 # Python-backed strings: comparisons give nullable booleans that combine with `&`/`|`
 # (pyarrow-backed strings give arrow booleans that do not mix with pandas booleans).
 STRING = pd.StringDtype("python")
@@ -288,14 +288,14 @@ def parse_id(text: pd.Series, column: Column) -> Parsed:
     parsed = Parsed(text.where(text != "").astype(STRING))
     filled = (text != "").to_numpy(bool)
     valid = text.str.fullmatch(STUDY_ID.pattern.strip("^$")).to_numpy(bool, na_value=False)
-    digits = text.str.contains(LONG_DIGIT_RUN.pattern).to_numpy(bool, na_value=False)
+    digits = text.str.upper().str.contains(DIRECT_ID_PATTERN).to_numpy(bool, na_value=False)
     for i in np.flatnonzero(filled & (~valid | digits)):
         if not valid[i]:
             parsed.errors[int(i)] = "not a valid study ID"
         else:
             parsed.errors[int(i)] = (
-                "looks like a hospital record, phone or national ID number "
-                "(9+ digits); use a pseudonymous study ID"
+                "looks like a hospital record, insurance or national ID number "
+                "(9+ digits, DNI/NIE, codice fiscale, resident ID); use a pseudonymous study ID"
             )
     return parsed
 

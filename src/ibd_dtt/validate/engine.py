@@ -155,7 +155,8 @@ class _Context:
 
 
 def _patient_id(value) -> str | None:
-    return None if value is None or pd.isna(value) else str(value)
+    """A patient ID as it may be shown (masked when it looks like a record number)."""
+    return None if value is None or pd.isna(value) else identifiers.shown_value(str(value))
 
 
 def _check_header(raw: RawTable, table: Table, out: _Collector) -> set[str]:
@@ -271,24 +272,36 @@ def _parse_table(
                     )
                 )
         if column.kind == "text" and column.name in present:
+            allowed = config is not None and column.name in config.allow_identifier_like_text
             for i, cell in enumerate(cells):
                 kind = identifiers.identifier_kind_of_value(cell) if cell else None
-                if kind:
-                    out.add(
-                        Problem(
-                            "error",
-                            "privacy.identifier_value",
-                            f"value looks like {kind}; it was withheld from this report",
-                            "no direct identifiers",
-                            table.name,
-                            raw.file,
-                            raw.sheet,
-                            int(text[ROW_COLUMN].iloc[i]),
-                            column.name,
-                            patient_ids.iloc[i] or None,
-                            identifiers.mask(cell),
-                        )
+                if not kind:
+                    continue
+                if allowed:
+                    message = (
+                        f"value looks like {kind}; kept (allowed for this column in study.yaml)"
                     )
+                else:
+                    message = (
+                        f"value looks like {kind}; it is masked in every output "
+                        f"(allow_identifier_like_text in study.yaml keeps it)"
+                    )
+                    typed.loc[i, column.name] = f"[withheld: looks like {kind}]"
+                out.add(
+                    Problem(
+                        "warning",
+                        "privacy.identifier_value",
+                        message,
+                        "no direct identifiers in free text",
+                        table.name,
+                        raw.file,
+                        raw.sheet,
+                        int(text[ROW_COLUMN].iloc[i]),
+                        column.name,
+                        patient_ids.iloc[i] or None,
+                        identifiers.mask(cell),
+                    )
+                )
     return typed
 
 

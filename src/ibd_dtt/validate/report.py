@@ -25,7 +25,18 @@ class ValidationReport:
 
     @classmethod
     def from_problems(cls, problems: list[Problem]) -> ValidationReport:
-        frame = pd.DataFrame([p.as_dict() for p in problems], columns=list(PROBLEM_FIELDS))
+        """The report of ``problems``; patient IDs and values that look like direct
+        identifiers (record or national numbers, a full date given as a birth year) are
+        masked here, so that no message, file or console line repeats them."""
+        from ibd_dtt.validate.identifiers import shown_value
+
+        records = []
+        for problem in problems:
+            record = problem.as_dict()
+            record["patient_id"] = shown_value(record["patient_id"])
+            record["value"] = shown_value(record["value"], record["column"])
+            records.append(record)
+        frame = pd.DataFrame(records, columns=list(PROBLEM_FIELDS))
         frame["row"] = frame["row"].astype("Int64")
         order = frame["severity"].map(_SEVERITY_ORDER)
         frame = (
