@@ -2,44 +2,52 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# Running needs the package only; testing adds pytest, ruff and the Spark/PostgreSQL extras.
+RUN    := $(VENV)/.installed-run
+DEV    := $(VENV)/.installed-dev
 
 .PHONY: demo test lint docs bench bench-omop clean
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
+
+$(RUN): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN)
+
+$(DEV): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(DEV) $(RUN)
 
 EXAMPLE := examples/paper_cohort
 
 ## demo: create .venv, install, and run the full analysis and report on the (synthetic) example
-demo: $(STAMP)
+demo: $(RUN)
 	$(BIN)/ibd-dtt report $(EXAMPLE) --definitions paper --missing as-observed --missing nri --out out/demo
 	@echo
 	@echo "Example cohort (synthetic data) analysed. Open out/demo/report.html in a browser;"
 	@echo "tables in out/demo/tables.xlsx and tables.docx. Docs: docs/report.md"
 
 ## test: create .venv, install, and run the test suite
-test: $(STAMP)
+test: $(DEV)
 	$(BIN)/python -m pytest
 
 ## lint: ruff over the package, tests and tools
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check src tests tools benchmarks
 	$(BIN)/ruff format --check src tests tools benchmarks
 
 ## bench: time synth -> validate -> outcomes -> report at 18, 1 000 and 10 000 patients
-bench: $(STAMP)
+bench: $(RUN)
 	$(BIN)/python benchmarks/bench_registry.py --sizes 18 1000 10000
 
 ## bench-omop: OMOP episode detection at 100 000, 300 000 and 1 000 000 persons vs DuckDB read+sort
-bench-omop: $(STAMP)
+bench-omop: $(RUN)
 	$(BIN)/python benchmarks/bench_omop.py --persons 100000 300000 1000000
 
 ## docs: regenerate docs/data-contract.md from the contract in code
-docs: $(STAMP)
+docs: $(RUN)
 	$(BIN)/python tools/write_contract_doc.py
 
 clean:

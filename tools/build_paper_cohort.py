@@ -532,13 +532,13 @@ def ses_cells(total: int, resected: set[str], narrowing: bool) -> dict[str, obje
     return cells
 
 
-def _write(name: str, header: list[str], rows: list[dict[str, object]]) -> None:
+def _write(out: Path, name: str, header: list[str], rows: list[dict[str, object]]) -> None:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _text(row.get(k)) for k in header})
-    (OUT / name).write_text(buffer.getvalue(), encoding="utf-8")
+    (out / name).write_text(buffer.getvalue(), encoding="utf-8")
 
 
 def _text(value: object) -> str:
@@ -759,10 +759,12 @@ def build_adverse_events() -> list[dict[str, object]]:
     ]
 
 
-def main() -> None:
+def main(out: Path = OUT) -> None:
+    """Write the cohort into ``out`` (default: examples/paper_cohort; the test writes it
+    elsewhere and compares)."""
     from ibd_dtt.contract import TABLES
 
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     builders = {
         "patients": build_patients,
         "therapies": build_therapies,
@@ -773,8 +775,8 @@ def main() -> None:
         rows = build()
         used = {k for row in rows for k in row}
         header = [c for c in TABLES[name].column_names if c in used]
-        _write(f"{name}.csv", header, rows)
-    (OUT / "study.yaml").write_text(
+        _write(out, f"{name}.csv", header, rows)
+    (out / "study.yaml").write_text(
         "# SYNTHETIC example: reconstructs the aggregates of Wang et al., Front Med 2025.\n"
         "study_name: DTT case series (synthetic reconstruction of Wang et al. 2025)\n"
         f"data_cut_date: {DATA_CUT.isoformat()}\n"
@@ -785,4 +787,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)

@@ -150,3 +150,16 @@ def test_concomitant_steroid_running_at_start_including_stop_on_day_zero():
     e = derive_dtt_episodes(t, CUT)
     c = derive_concomitant_therapies(t, e, ("corticosteroid",))
     assert c["source_row"].tolist() == ["therapies:4"] and c["stop_day"].tolist() == [0]
+
+
+def test_a_therapy_starting_on_the_episode_end_day_comes_after_it():
+    # end = the earlier stop (2023-02-10); a course starting that very day follows the DTT
+    for start in ("2023-02-10", "2023-02-11"):
+        courses = therapies(
+            ("TOF", "2022-03-05", "2023-02-10", "primary_non_response"),
+            ("UST", "2022-09-05", "2023-02-10", "primary_non_response"),
+            ("VDZ", start, None, None),
+        )
+        row = derive_dtt_episodes(courses, CUT).iloc[0]
+        assert row.end_date == pd.Timestamp("2023-02-10")
+        assert (row.status, row.subsequent_therapies) == ("switched", f"VDZ@{start}")

@@ -311,3 +311,12 @@ def test_steroid_free_remission_needs_the_whole_period():
     stopped_early = ctx({}, {"hbi": 2}, therapies=steroids(("2022-12-01", "2023-01-07")))
     assert steroid_free_remission(stopped_late, cond, steroid_free_days=84).value is False
     assert steroid_free_remission(stopped_early, cond, steroid_free_days=84).value is True
+
+
+@pytest.mark.parametrize(("baseline", "evaluable"), [(5, False), (5.01, True)])
+def test_baseline_crp_exactly_at_the_uln_is_already_normal(baseline, evaluable):
+    # ULN 5 mg/L (clinical.md §3.1): a baseline of exactly 5 is normal and cannot normalise
+    result = crp_normalisation(ctx({"crp": baseline}, {"crp": 2}))
+    assert (result.value is not None) is evaluable
+    if evaluable:
+        assert result.value is True

@@ -77,3 +77,23 @@ def test_jobs_change_nothing_in_the_output(tmp_path):
     for name in files:
         assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes()
     assert runner.invoke(app, [*args, "--out", str(tmp_path / "x"), "--jobs", "0"]).exit_code == 2
+
+
+def test_the_headline_moves_when_one_patient_changes(tmp_path):
+    # A responder at 3 months (DTT11, CD, HBI drop 5) gets the baseline HBI items again at
+    # month 3: the headline must follow the data, 15/17 -> 14/17.
+    import shutil
+
+    import pandas as pd
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "examples" / "paper_cohort", data)
+    visits = pd.read_csv(data / "assessments.csv", dtype=str, keep_default_na=False)
+    mine = visits[visits["patient_id"] == "DTT11"].sort_values("visit_date")
+    baseline, month_3 = mine.index[0], mine.index[1]
+    items = [c for c in visits.columns if c.startswith("hbi_")]
+    visits.loc[month_3, items] = visits.loc[baseline, items].to_numpy()
+    visits.to_csv(data / "assessments.csv", index=False)
+    result = runner.invoke(app, ["report", str(data), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.stdout
+    assert "82.35 % (14/17)" in result.stdout and "15/17" not in result.stdout

@@ -68,3 +68,16 @@ def test_formatting_rounds_half_up_like_the_paper():
     # Paper, Results: 11 (61.11 %) female; 15/17 printed 88.23 (truncated; 88.24 half-up).
     assert format_n_percent(proportion_ci(11, 18), decimals=2) == "11 (61.11)"
     assert format_rate(proportion_ci(15, 17), decimals=2).startswith("15/17 (88.24 %")
+
+
+def test_sd_is_the_sample_sd_and_quartiles_are_spss_type_6():
+    from ibd_dtt.stats import summarise_continuous
+
+    # 1..10: SPSS HAVERAGE (Hyndman-Fan type 6) Q1 = value at rank 0.25 * 11 = 2.75,
+    # Q3 = rank 8.25 (R type 7 would give 3.25 / 7.75); sample SD (n - 1) = 3.02765,
+    # population SD would be 2.87228. Worked by hand.
+    s = summarise_continuous(list(range(1, 11)))
+    assert (s.q1, s.median, s.q3) == (2.75, 5.5, 8.25)
+    assert s.sd == pytest.approx(3.0276503540974917, abs=1e-12)
+    r7 = summarise_continuous(list(range(1, 11)), quantile_method="r7")
+    assert (r7.q1, r7.q3) == (3.25, 7.75)

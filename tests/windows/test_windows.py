@@ -119,3 +119,13 @@ def test_overlapping_windows_are_refused(tmp_path):
     )
     with pytest.raises(ConfigError, match="overlap"):
         load_visit_windows(path)
+
+
+@pytest.mark.parametrize(("end_day", "attributed"), [(91, True), (90, False)])
+def test_a_visit_on_the_episode_end_day_belongs_to_the_episode(end_day, attributed):
+    # the visit is on day 91; an episode ending that day still covers it (after = visit > end)
+    ended = episode(
+        end=START + pd.Timedelta(days=end_day), status="stopped", stop_reason="adverse_event"
+    )
+    r = derive_analysis_visits(assessments([(-2, 9), (91, 5)]), ended, load_visit_windows())
+    assert len(selected(r, "month_3")) == int(attributed)
