@@ -379,3 +379,62 @@ def test_title_block_and_merged_cells_in_a_sheet(tmp_path):
     pd.testing.assert_series_equal(
         result.tables["therapies"]["patient_id"], original.tables["therapies"]["patient_id"]
     )
+
+
+# --- CSV dialects, property-based --------------------------------------------------------
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ibd_dtt.readers.registry import read_csv_table  # noqa: E402
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    table=st.sampled_from(["patients", "therapies", "adverse_events"]),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]),
+    quote_all=st.booleans(),
+    line_end=st.sampled_from(["\n", "\r\n"]),
+    ragged=st.one_of(st.none(), st.integers(min_value=0, max_value=4)),
+)
+def test_csv_dialects_read_the_same_cells_or_name_the_broken_row(
+    tmp_path_factory, table, delimiter, encoding, quote_all, line_end, ragged
+):
+    import csv
+    import io
+
+    original = pd.read_csv(EXAMPLE / f"{table}.csv", dtype=str, keep_default_na=False)
+    original.iloc[0, 1] = original.iloc[0, 1] + " é"  # one accented cell: cp1252 differs
+    buffer = io.StringIO()
+    writer = csv.writer(
+        buffer,
+        delimiter=delimiter,
+        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+        lineterminator=line_end,
+    )
+    writer.writerow(original.columns)
+    rows = original.values.tolist()
+    for i, row in enumerate(rows):
+        writer.writerow(row[:3] if i == ragged else row)
+    path = tmp_path_factory.mktemp("dialect") / f"{table}.csv"
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    raw, problems = read_csv_table(path, table)
+    errors = [p for p in problems if p.severity == "error"]
+    if ragged is not None:
+        assert [(p.rule, p.row) for p in errors] == [("row.too_few_fields", ragged + 2)]
+        return
+    assert errors == []
+    assert raw is not None and len(raw.frame) == len(original)
+    read = raw.frame.drop(columns="_row")
+    for column in original.columns:
+        expected = original[column].str.strip()
+        if delimiter == ";":  # decimal commas are converted back in numeric columns only
+            expected = expected.where(~expected.str.fullmatch(r"\d+,\d+"), read[column])
+        assert read[column].tolist() == expected.tolist(), column
+    named = {p.rule for p in problems}
+    assert ("file.delimiter" in named) is (delimiter != ",")
+    assert ("file.encoding" in named) is (encoding in ("utf-16", "cp1252"))
