@@ -438,3 +438,40 @@ def test_csv_dialects_read_the_same_cells_or_name_the_broken_row(
     named = {p.rule for p in problems}
     assert ("file.delimiter" in named) is (delimiter != ",")
     assert ("file.encoding" in named) is (encoding in ("utf-16", "cp1252"))
+
+
+def test_a_censored_crp_is_a_bound_not_a_value(tmp_path):
+    # DTT14 (CD, baseline HBI 4, CRP 15.2) responds at 3 months through CRP normalisation
+    # (4.1 <= ULN 5). "<5" still decides it; "<10" cannot, so it is not evaluable, and the
+    # censored value never enters a mean.
+    from ibd_dtt.pipeline import analyse_registry, score_registry
+
+    def month_3(text: str):
+        data = _copy(tmp_path / text.replace("<", "lt"))
+        visits = pd.read_csv(data / "assessments.csv", dtype=str, keep_default_na=False)
+        mine = visits[visits["patient_id"] == "DTT14"].sort_values("visit_date")
+        assert visits.loc[mine.index[1], "crp"] == "4.1"
+        visits.loc[mine.index[1], "crp"] = text
+        visits.to_csv(data / "assessments.csv", index=False)
+        scored = score_registry(load_registry(data))
+        analysis = analyse_registry(scored)
+        outcome = analysis.outcomes.query(
+            "patient_id == 'DTT14' and outcome == 'clinical_response' and timepoint == 'month_3'"
+        ).iloc[0]
+        return outcome, analysis
+
+    below_uln, _ = month_3("<5")
+    assert below_uln["result"] == "yes"
+    unknown, analysis = month_3("<10")
+    assert unknown["result"] == "not_evaluable"
+    assert "censored" in unknown["reason"]
+    crp = analysis.visits.query("patient_id == 'DTT14' and parameter == 'crp'")
+    censored = crp[crp["censored"].notna()]
+    assert len(censored) == 1 and pd.isna(censored["change"].iloc[0])
+    from ibd_dtt.report.build import measured_values
+
+    assert "DTT14" not in set(
+        measured_values(analysis.visits).query("parameter == 'crp' and window == 'month_3'")[
+            "patient_id"
+        ]
+    )

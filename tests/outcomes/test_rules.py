@@ -30,9 +30,14 @@ START = pd.Timestamp("2023-01-01")
 
 def ctx(baseline=None, follow_up=None, therapies=None, crp_uln=5.0, data_cut="2024-01-31"):
     def records(values, day):
+        # a value written as text, "<5" or ">100", is a censored lab result
         return {
             p: Record(
-                v, day, f"assessments:{day}", visit_date=(START + pd.Timedelta(days=day)).date()
+                float(str(v).lstrip("<>")),
+                day,
+                f"assessments:{day}",
+                visit_date=(START + pd.Timedelta(days=day)).date(),
+                censored=str(v)[0] if str(v)[0] in "<>" else None,
             )
             for p, v in (values or {}).items()
         }
@@ -320,3 +325,36 @@ def test_baseline_crp_exactly_at_the_uln_is_already_normal(baseline, evaluable):
     assert (result.value is not None) is evaluable
     if evaluable:
         assert result.value is True
+
+
+# --- censored lab values: used only where the bound decides (issue 12) --------------------
+@pytest.mark.parametrize(
+    ("baseline", "follow", "expected", "reason"),
+    [
+        (12, "<5", True, None),  # below 5 is within a ULN of 5
+        (12, "<4", True, None),
+        (12, "<10", None, "cannot tell whether it is within the ULN"),
+        (12, ">5", False, None),  # above 5 is not normal
+        (">20", 3, True, None),  # baseline above 20: abnormal for sure
+        ("<10", 3, None, "cannot tell whether it was above the ULN"),
+        ("<5", 3, None, "already normal at baseline"),
+    ],
+)
+def test_censored_crp_decides_only_where_its_bound_does(baseline, follow, expected, reason):
+    result = crp_normalisation(ctx({"crp": baseline}, {"crp": follow}))
+    assert result.value is expected
+    if reason:
+        assert reason in result.reason
+    # the audit trail says the value was censored
+    shown = result.inputs["crp_follow_up"].get("censored", "")
+    assert shown == (str(follow)[0] if str(follow)[0] in "<>" else "")
+
+
+def test_censored_values_in_threshold_conditions():
+    from ibd_dtt.outcomes.rules import all_conditions
+
+    rule = [{"parameter": "fecal_calprotectin", "op": "<", "value": 250}]
+    assert all_conditions(ctx({}, {"fecal_calprotectin": "<30"}), rule).value is True
+    assert all_conditions(ctx({}, {"fecal_calprotectin": ">1800"}), rule).value is False
+    unknown = all_conditions(ctx({}, {"fecal_calprotectin": "<500"}), rule)
+    assert unknown.value is None and "censored" in unknown.reason

@@ -30,6 +30,7 @@ EXPECTED = {
     ("warning", "unit.suspicious_magnitude", "assessments", 2, "albumin"),  # 3.9 "g/L"
     ("warning", "score.incomplete", "assessments", 6, "hbi_general_wellbeing"),
     ("warning", "score.incomplete", "assessments", 9, "hbi_general_wellbeing"),
+    ("warning", "cell.lab", "assessments", 4, "crp"),  # <5: censored, used as a bound
     # patients.csv
     ("error", "privacy.identifier_column", "patients", 1, "phone_number"),
     ("error", "code.inconsistent_diagnosis", "patients", 4, "montreal_extent"),  # E2 on CD

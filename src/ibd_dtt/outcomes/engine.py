@@ -51,8 +51,13 @@ def _records(visits: pd.DataFrame) -> dict[tuple[str, str], dict[str, Record]]:
     columns = ["patient_id", "window", "parameter", "value", "analysis_day", "source_row"]
     lists = [visits[c].tolist() for c in [*columns, "dtype"]]
     dates = pd.to_datetime(visits["visit_date"]).dt.date.tolist()
-    for pid, window, parameter, value, day, source, dtype, visit_date in zip(
-        *lists, dates, strict=True
+    censored = (
+        [c if isinstance(c, str) and c else None for c in visits["censored"].tolist()]
+        if "censored" in visits.columns
+        else [None] * len(visits)
+    )
+    for pid, window, parameter, value, day, source, dtype, visit_date, bound in zip(
+        *lists, dates, censored, strict=True
     ):
         out.setdefault((pid, window), {})[parameter] = Record(
             value=float(value),
@@ -60,6 +65,7 @@ def _records(visits: pd.DataFrame) -> dict[tuple[str, str], dict[str, Record]]:
             source_row=str(source),
             dtype=str(dtype),
             visit_date=visit_date,
+            censored=bound,
         )
     return out
 

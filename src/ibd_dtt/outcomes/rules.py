@@ -30,12 +30,44 @@ class Record:
     source_row: str
     dtype: str = "observed"
     visit_date: dt.date | None = None
+    censored: str | None = None  # "<" (below a detection limit) or ">" (above a range)
 
     def audit(self) -> dict[str, Any]:
         out = {"value": _plain(self.value), "day": self.day, "source": self.source_row}
         if self.dtype != "observed":
             out["dtype"] = self.dtype
+        if self.censored:
+            out["censored"] = self.censored
         return out
+
+    @property
+    def shown(self) -> str:
+        return f"{self.censored or ''}{_plain(self.value)}"
+
+
+def at_most(record: Record, limit: Fraction, inclusive: bool = True) -> bool | None:
+    """Whether the value is <= ``limit`` (< when not ``inclusive``); None when a censored
+    value's bound does not decide it ("<10" against a limit of 5).
+
+    >>> at_most(Record(4.0, 0, ""), Fraction(5))
+    True
+    >>> at_most(Record(5.0, 0, "", censored="<"), Fraction(5))
+    True
+    >>> at_most(Record(10.0, 0, "", censored="<"), Fraction(5)) is None
+    True
+    >>> at_most(Record(5.0, 0, "", censored=">"), Fraction(5))
+    False
+    """
+    bound = exact(record.value)
+    if record.censored == "<":  # the true value is below the bound
+        if bound <= limit:
+            return True
+        return None
+    if record.censored == ">":  # the true value is above the bound
+        if bound >= limit:
+            return False
+        return None
+    return bound <= limit if inclusive else bound < limit
 
 
 @dataclass(frozen=True)
@@ -46,7 +78,9 @@ class OutcomeValue:
     branch: str
     inputs: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None
-    missing: str | None = None  # "baseline" | "follow_up" | "not_applicable" | None
+    # "baseline" | "follow_up" | "not_applicable" | "censored" (a bound that decides nothing;
+    # never imputed by NRI) | None
+    missing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,16 +221,35 @@ def _crp_normalisation(ctx: RuleContext, inclusive: bool) -> OutcomeValue:
     base, follow, inputs = pair
     inputs["crp_uln"] = ctx.crp_uln
     uln = exact(ctx.crp_uln)
-    if exact(base.value) <= uln:
+    normal_at_baseline = at_most(base, uln)
+    if normal_at_baseline is None:
         return OutcomeValue(
             None,
             "not evaluable",
             inputs,
-            f"CRP already normal at baseline ({base.value} <= ULN {ctx.crp_uln} mg/L)",
+            f"baseline CRP {base.shown} mg/L: a censored value that cannot tell whether it "
+            f"was above the ULN {ctx.crp_uln} mg/L",
+            "censored",
+        )
+    if normal_at_baseline:
+        return OutcomeValue(
+            None,
+            "not evaluable",
+            inputs,
+            f"CRP already normal at baseline ({base.shown} <= ULN {ctx.crp_uln} mg/L)",
             "not_applicable",
         )
-    f = exact(follow.value)
-    return OutcomeValue(f <= uln if inclusive else f < uln, "CRP normalisation", inputs)
+    normal = at_most(follow, uln, inclusive)
+    if normal is None:
+        return OutcomeValue(
+            None,
+            "not evaluable",
+            inputs,
+            f"follow-up CRP {follow.shown} mg/L: a censored value that cannot tell whether it "
+            f"is within the ULN {ctx.crp_uln} mg/L",
+            "censored",
+        )
+    return OutcomeValue(normal, "CRP normalisation", inputs)
 
 
 def crp_normalisation(ctx: RuleContext, inclusive: bool = True) -> OutcomeValue:
@@ -275,6 +328,11 @@ def hbi_response(
     met = [name for name, alt in alternatives.items() if alt.value is True]
     if met:
         return OutcomeValue(True, f"{label}; {' and '.join(met)}", inputs)
+    undecided = [alt.reason for alt in alternatives.values() if alt.missing == "censored"]
+    if undecided:  # a censored value might have met it: the answer is not known
+        return OutcomeValue(
+            None, "not evaluable", inputs, f"{label}, and {undecided[0]}", "censored"
+        )
     evaluable = [name for name, alt in alternatives.items() if alt.value is False]
     if evaluable:
         return OutcomeValue(False, f"{label}; not met: {', '.join(evaluable)}", inputs)
@@ -292,6 +350,18 @@ _OPS: dict[str, Callable[[Fraction, Fraction], bool]] = {
     ">": operator.gt,
     "==": operator.eq,
 }
+
+
+def _holds(record: Record, op: str, limit: Fraction) -> bool | None:
+    """``value op limit``; for a censored value, what its bound decides, else None."""
+    bound = exact(record.value)
+    if record.censored == "<" and bound <= limit:  # the value is below the limit
+        return op in ("<", "<=")
+    if record.censored == ">" and bound >= limit:  # the value is above the limit
+        return op in (">", ">=")
+    if record.censored:
+        return None
+    return _OPS[op](bound, limit)
 
 
 def all_conditions(ctx: RuleContext, conditions: list[dict[str, Any]]) -> OutcomeValue:
@@ -313,8 +383,18 @@ def all_conditions(ctx: RuleContext, conditions: list[dict[str, Any]]) -> Outcom
                 "follow_up",
             )
         inputs[parameter] = record.audit()
-        if not _OPS[cond["op"]](exact(record.value), exact(cond["value"])):
-            failed.append(f"{parameter} {record.value} not {cond['op']} {cond['value']}")
+        holds = _holds(record, cond["op"], exact(cond["value"]))
+        if holds is None:
+            return OutcomeValue(
+                None,
+                "not evaluable",
+                inputs,
+                f"{parameter} {record.shown}: a censored value that cannot tell whether it is "
+                f"{cond['op']} {cond['value']}",
+                "censored",
+            )
+        if not holds:
+            failed.append(f"{parameter} {record.shown} not {cond['op']} {cond['value']}")
     text = " and ".join(f"{c['parameter']} {c['op']} {c['value']}" for c in conditions)
     return OutcomeValue(not failed, text if not failed else "; ".join(failed), inputs)
 
@@ -355,13 +435,31 @@ def biomarker_normalisation(
         )
     inputs: dict[str, Any] = {"crp": crp.audit(), "crp_uln": ctx.crp_uln}
     uln = exact(ctx.crp_uln)
-    crp_ok = exact(crp.value) <= uln if crp_inclusive else exact(crp.value) < uln
+    crp_ok = at_most(crp, uln, crp_inclusive)
+    if crp_ok is None:
+        return OutcomeValue(
+            None,
+            "not evaluable",
+            inputs,
+            f"CRP {crp.shown} mg/L: a censored value that cannot tell whether it is within "
+            f"the ULN {ctx.crp_uln} mg/L",
+            "censored",
+        )
     if fc is None:
         if require_calprotectin:
             return OutcomeValue(None, "not evaluable", inputs, "no fecal calprotectin", "follow_up")
         return OutcomeValue(crp_ok, "CRP only (no calprotectin measured)", inputs)
     inputs["fecal_calprotectin"] = fc.audit()
-    fc_ok = exact(fc.value) < exact(calprotectin_below)
+    fc_ok = at_most(fc, exact(calprotectin_below), inclusive=False)
+    if fc_ok is None:
+        return OutcomeValue(
+            None,
+            "not evaluable",
+            inputs,
+            f"fecal calprotectin {fc.shown} µg/g: a censored value that cannot tell whether "
+            f"it is below {calprotectin_below} µg/g",
+            "censored",
+        )
     return OutcomeValue(crp_ok and fc_ok, "CRP and calprotectin", inputs)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ibd_dtt.episodes import select_index_episodes
@@ -101,6 +102,19 @@ def summarise_headline(primary, cohort: Cohort, ci_method: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def measured_values(visits: pd.DataFrame) -> pd.DataFrame:
+    """The analysis visits without censored values (``<5``, ``>100``) and with no change
+    computed from a censored baseline."""
+    if "censored" not in visits.columns:
+        return visits
+    measured = visits[visits["censored"].isna()]
+    if measured["baseline_censored"].notna().any():
+        measured = measured.copy()
+        bad = measured["baseline_censored"].notna()
+        measured.loc[bad, ["baseline_value", "change", "percent_change"]] = np.nan
+    return measured
+
+
 def build_report(scored, analyses: list, ci_method: str = "clopper-pearson") -> Report:
     """Compute every table of the report from a scored registry and one or more analyses
     (the first is the primary analysis; the others are sensitivity analyses shown beside it
@@ -127,12 +141,15 @@ def build_report(scored, analyses: list, ci_method: str = "clopper-pearson") -> 
             if d.id not in MAIN_OUTCOMES and d.id != "steroid_withdrawal"
         )
     )
+    # Censored lab values (<5, >100) are bounds, not measurements: the outcome rules use
+    # them where the bound decides; listings, means and changes use measured values only.
+    measured = measured_values(primary.visits)
     maintained, discontinued = tables_patient_listings(
-        cohort, primary.outcomes, primary.visits, primary.concomitant
+        cohort, primary.outcomes, measured, primary.concomitant
     )
     tables = [
         table_baseline_characteristics(cohort),
-        table_clinical_baseline(cohort, primary.visits, primary.concomitant),
+        table_clinical_baseline(cohort, measured, primary.concomitant),
         maintained,
         discontinued,
         table_response(summaries, labels, ci_method),
@@ -144,7 +161,7 @@ def build_report(scored, analyses: list, ci_method: str = "clopper-pearson") -> 
             key="secondary_outcomes",
             title="Remission and other outcomes",
         ),
-        table_lab_changes(cohort, primary.visits),
+        table_lab_changes(cohort, measured),
         table_steroid_withdrawal(cohort, primary.concomitant, primary.summary),
         table_drugs_and_regimens(cohort),
         table_persistence(cohort),

@@ -63,7 +63,8 @@ class FigureInputs:
                 ["patient_id", "outcome", "timepoint", "result"],
             ],
             lab_visits=visits.loc[
-                visits["parameter"].isin(TRAJECTORY_PARAMETERS),
+                visits["parameter"].isin(TRAJECTORY_PARAMETERS)
+                & (visits["censored"].isna() if "censored" in visits else True),
                 ["patient_id", "parameter", "window", "value", "after_episode"],
             ],
             attrition=primary.attrition,

@@ -76,13 +76,28 @@ def parse_integer(text: pd.Series, column: Column) -> Parsed:
     return parsed
 
 
+_CENSORED = re.compile(r"^(<=|>=|<|>|≤|≥)\s*(.*)$")
+
+
 def parse_lab(text: pd.Series, column: Column) -> Parsed:
-    """A lab value: a number, or ``<x`` for a result below the detection limit x."""
+    """A lab value: a number, or a censored result ``<x`` (below the detection limit x) or
+    ``>x`` (above the reportable range). The bound is kept as the value and the direction
+    (``<`` or ``>``) in ``<column>_censored``: downstream, a censored value is used only
+    where its bound decides the answer (CRP ``<5`` against a ULN of 5 is normal; ``<10`` is
+    not evaluable) and never in a mean or a change."""
     stripped = text.str.strip()
-    censored = stripped.str.startswith("<")
-    number_text = stripped.str.lstrip("<=").str.strip().where(censored, stripped)
+    parts = stripped.str.extract(_CENSORED.pattern)
+    censored = parts[0].notna() & (text != "")
+    direction = parts[0].replace({"<=": "<", "≤": "<", ">=": ">", "≥": ">"})
+    number_text = parts[1].str.strip().where(censored, stripped).fillna("")
     parsed = parse_number(number_text, column)
-    parsed.extra["censored"] = censored.astype("boolean").where(text != "")
+    parsed.extra["censored"] = direction.where(censored).astype(STRING)
+    for i in _positions(censored & parsed.values.notna()):
+        parsed.warnings.setdefault(
+            i,
+            f"censored value {stripped.iloc[i]}: used only where its bound decides the result, "
+            "never in a mean or a change",
+        )
     return parsed
 
 

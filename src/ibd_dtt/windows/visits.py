@@ -57,6 +57,8 @@ VISIT_COLUMNS = (
     "after_episode",
     "source_row",
     "baseline_source_row",
+    "censored",
+    "baseline_censored",
 )
 CANDIDATE_COLUMNS = (
     "patient_id",
@@ -93,6 +95,11 @@ def melt_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
     for parameter, column in present.items():
         values = pd.to_numeric(assessments[column], errors="coerce").astype("float64")
         keep = values.notna()
+        censored = (
+            assessments.loc[keep, f"{column}_censored"].astype(object)
+            if f"{column}_censored" in assessments.columns
+            else None
+        )
         frames.append(
             pd.DataFrame(
                 {
@@ -101,12 +108,15 @@ def melt_assessments(assessments: pd.DataFrame) -> pd.DataFrame:
                     "parameter": parameter,
                     "value": values[keep],
                     "source_row": "assessments:" + assessments.loc[keep, "_row"].astype(str),
+                    "censored": censored.where(censored.notna(), None)
+                    if censored is not None
+                    else None,
                 }
             )
         )
     if not frames:
         return pd.DataFrame(
-            columns=["patient_id", "visit_date", "parameter", "value", "source_row"]
+            columns=["patient_id", "visit_date", "parameter", "value", "source_row", "censored"]
         )
     return pd.concat(frames, ignore_index=True)
 
@@ -256,17 +266,22 @@ def derive_analysis_visits(
 def _add_baseline(chosen: pd.DataFrame) -> pd.DataFrame:
     if chosen.empty:
         return pd.DataFrame(columns=list(VISIT_COLUMNS))
+    if "censored" not in chosen.columns:
+        chosen = chosen.assign(censored=None)
     base = chosen[chosen["window_kind"] == "baseline"][
-        ["patient_id", "parameter", "value", "analysis_day", "source_row"]
+        ["patient_id", "parameter", "value", "analysis_day", "source_row", "censored"]
     ].rename(
         columns={
             "value": "baseline_value",
             "analysis_day": "baseline_day",
             "source_row": "baseline_source_row",
+            "censored": "baseline_censored",
         }
     )
     visits = chosen.merge(base, on=["patient_id", "parameter"], how="left")
-    visits["change"] = visits["value"] - visits["baseline_value"]
+    # a censored value (<5, >100) is a bound, not a measurement: no change is computed
+    exact_values = visits["censored"].isna() & visits["baseline_censored"].isna()
+    visits["change"] = (visits["value"] - visits["baseline_value"]).where(exact_values)
     with np.errstate(divide="ignore", invalid="ignore"):
         pct = visits["change"] / visits["baseline_value"].abs() * 100
     visits["percent_change"] = pct.where(visits["baseline_value"] != 0)
