@@ -475,3 +475,14 @@ def test_a_censored_crp_is_a_bound_not_a_value(tmp_path):
             "patient_id"
         ]
     )
+
+
+def test_the_rows_of_an_unreadable_file_count_as_rejected(tmp_path):
+    data = _copy(tmp_path)
+    _edit_text(data, "adverse_events", lambda t: t.replace(",Alopecia,", ',"Alop,'))
+    result = load_registry(data)
+    counts = result.accounting().set_index("table")
+    assert counts.loc["adverse_events"].tolist() == [5, 0, 5]  # input, accepted, rejected
+    lost = result.rejected.query("table == 'adverse_events'")
+    assert lost["row"].tolist() == [2, 3, 4, 5, 6]
+    assert lost["reasons"].str.contains("could not be read").all()

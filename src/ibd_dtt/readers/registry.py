@@ -40,6 +40,9 @@ class RawTables:
     config: StudyConfig | None
     problems: list[Problem] = field(default_factory=list)
     file_hashes: dict[str, str] = field(default_factory=dict)
+    # tables whose file exists but could not be read: the line numbers of their data rows
+    # (every non-empty line after the first), so that they count as rejected, not as 0 rows
+    unreadable_rows: dict[str, list[int]] = field(default_factory=dict)
 
 
 def normalise_column_name(name: object) -> str:
@@ -684,6 +687,7 @@ def read_registry(source: str | Path, config: StudyConfig | str | Path | None = 
     problems: list[Problem] = []
     hashes: dict[str, str] = {}
     tables: dict[str, RawTable] = {}
+    unreadable: dict[str, list[int]] = {}
     study_config = _read_config(source, config, problems, hashes)
     if source.is_dir():
         csv_options = study_config.csv if study_config is not None else None
@@ -696,6 +700,8 @@ def read_registry(source: str | Path, config: StudyConfig | str | Path | None = 
             problems += found
             if raw is not None:
                 tables[table] = raw
+            else:
+                unreadable[table] = _data_lines(path)
         where = f"{source}/<table>.csv"
     elif source.suffix.lower() in (".xlsx", ".xlsm"):
         hashes[source.name] = _sha256(source)
@@ -704,9 +710,9 @@ def read_registry(source: str | Path, config: StudyConfig | str | Path | None = 
         where = f"a sheet of {source}"
     else:
         raise DataContractError(f"{source}: expected a folder of CSV files or an .xlsx workbook")
-    unreadable = {p.table for p in problems if p.severity == "error" and p.table} - set(tables)
+    reported = {p.table for p in problems if p.severity == "error" and p.table} - set(tables)
     for table in TABLES:
-        if table not in tables and table not in unreadable:
+        if table not in tables and table not in reported:
             problems.append(
                 Problem(
                     "error",
@@ -717,7 +723,15 @@ def read_registry(source: str | Path, config: StudyConfig | str | Path | None = 
                     str(source),
                 )
             )
-    return RawTables(source, tables, study_config, problems, hashes)
+    return RawTables(source, tables, study_config, problems, hashes, unreadable)
+
+
+def _data_lines(path: Path) -> list[int]:
+    """Line numbers of the non-empty lines after the first of a file that could not be
+    read as CSV: what is known of its rows."""
+    text, _ = decode_text(path.read_bytes())
+    lines = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    return lines[1:]
 
 
 def _read_config(

@@ -418,6 +418,25 @@ def _finish(raw: RawTables, contexts: dict[str, _Context], out: _Collector) -> V
                     "reasons": "; ".join(dict.fromkeys(reasons[row])),
                 }
             )
+    for name, lines in raw.unreadable_rows.items():
+        # the file exists but could not be read: each of its lines is a lost row
+        why = "; ".join(
+            dict.fromkeys(
+                p.message for p in raw.problems if p.table == name and p.severity == "error"
+            )
+        )
+        input_rows[name] = len(lines)
+        rejected_records += [
+            {
+                "table": name,
+                "file": next((p.file for p in raw.problems if p.table == name), None),
+                "sheet": None,
+                "row": line,
+                "patient_id": None,
+                "reasons": f"the file could not be read: {why}",
+            }
+            for line in lines
+        ]
     rejected = pd.DataFrame(
         rejected_records, columns=["table", "file", "sheet", "row", "patient_id", "reasons"]
     )
