@@ -154,11 +154,10 @@ def _stop_unless_analysable(result: ValidationResult, allow_rejected: bool) -> N
     if not result.is_valid and not allow_rejected:
         console.print("Fix the errors above, or pass --allow-rejected to analyse the rest.")
         raise typer.Exit(EXIT_INVALID)
-    if allow_rejected and not result.is_valid:
-        reason = result.unanalysable_reason()
-        if reason:
-            console.print(f"[bold red]nothing to analyse[/]: {escape(reason)}")
-            raise typer.Exit(EXIT_INVALID)
+    reason = result.unanalysable_reason()
+    if reason:
+        console.print(f"[bold red]nothing to analyse[/]: {escape(reason)}")
+        raise typer.Exit(EXIT_INVALID)
 
 
 def _load_for_analysis(data: Path, config: Path | None, allow_rejected: bool):
@@ -376,6 +375,15 @@ def report_command(
             checkpoint("outcomes")
             analyses.append(analyse_registry(scored, d, s, windows, after_episode, jobs=jobs))
             progress.update(task, completed=1)
+        screening = analyses[0].screening
+        if "decision" not in screening or not (screening["decision"] == "analysed").any():
+            progress.stop()
+            _print_frame("Patient flow", analyses[0].attrition.set_index("step"))
+            console.print(
+                "[bold red]nothing to analyse[/]: no patient has a DTT episode that passes "
+                "the eligibility criteria (the patient flow above shows where each left)"
+            )
+            raise typer.Exit(EXIT_INVALID)
         task = progress.add_task("statistics and tables", total=1)
         checkpoint("tables")
         report = build_report(scored, analyses, ci)
@@ -560,6 +568,11 @@ def omop_extract_command(
     console.print(attrition)
     rows = ", ".join(f"{name} {len(frame)}" for name, frame in extraction.tables.items())
     console.print(f"registry tables written to {escape(str(out))}: {rows}")
+    if extraction.tables["patients"].empty:
+        console.print(
+            "No IBD person with a DTT episode in this CDM: the attrition above shows where "
+            "everyone left; the files hold the columns and no rows."
+        )
     console.print(
         f"{len(extraction.log)} EHR record(s) not carried over, each with the reason: "
         f"{escape(str(out / 'extraction' / 'extraction_log.csv'))}"

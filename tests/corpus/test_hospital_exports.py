@@ -486,3 +486,49 @@ def test_the_rows_of_an_unreadable_file_count_as_rejected(tmp_path):
     lost = result.rejected.query("table == 'adverse_events'")
     assert lost["row"].tolist() == [2, 3, 4, 5, 6]
     assert lost["reasons"].str.contains("could not be read").all()
+
+
+def test_a_registry_without_any_dtt_episode_says_so(tmp_path):
+    data = _copy(tmp_path)
+    therapies = pd.read_csv(data / "therapies.csv", dtype=str, keep_default_na=False)
+    therapies.groupby("patient_id").head(1).to_csv(data / "therapies.csv", index=False)
+    result = runner.invoke(app, ["report", str(data), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1, result.stdout
+    assert "no patient has a DTT episode" in " ".join(result.stdout.split())
+    assert not (tmp_path / "out").exists()
+
+
+def test_omop_extract_without_dtt_persons_is_a_valid_answer_with_clean_stderr(tmp_path):
+    import subprocess
+    import sys
+
+    cli = "from ibd_dtt.cli import main; main()"
+    cdm, out = tmp_path / "cdm", tmp_path / "registry"
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            cli,
+            "synth-omop",
+            "--persons",
+            "3",
+            "--seed",
+            "5",
+            "--out",
+            str(cdm),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    done = subprocess.run(
+        [sys.executable, "-c", cli, "omop", "extract", "--cdm", str(cdm), "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr == ""  # no "nanobind: leaked" noise, no warning
+    assert "No IBD person with a DTT episode" in " ".join(done.stdout.split())
+    assert (out / "patients.csv").read_text().startswith("patient_id,")
+    report = runner.invoke(app, ["report", str(out), "--out", str(tmp_path / "report")])
+    assert report.exit_code == 1 and "nothing to analyse" in report.stdout

@@ -108,8 +108,10 @@ def extract_registry(
 
     step("persons with an IBD condition and a DTT episode")
     dtt = episodes.inner_join(cohort, "person_id").to_pandas()
-    persons = ibis.memtable(pd.DataFrame({"person_id": sorted(dtt["person_id"].unique())}))
     data_cut = options.data_cut or _latest_observation_end(cdm["observation_period"])
+    if dtt.empty:  # the usual first run on a site's CDM: a valid answer, not an error
+        return _no_dtt_persons(options, data_cut, attrition, log)
+    persons = ibis.memtable(pd.DataFrame({"person_id": sorted(dtt["person_id"].unique())}))
     person = cdm["person"].inner_join(persons, "person_id").to_pandas()
     patients, linkage = _patients(person, dtt, log)
     study_id = dict(zip(linkage["person_id"], linkage["patient_id"], strict=True))
@@ -150,15 +152,7 @@ def extract_registry(
     episode_table = dtt.sort_values(["person_id", "start", "regimen"])[
         ["patient_id", *episode_columns, "diagnosis"]
     ]
-    study = {
-        "study_name": options.study_name,
-        "data_cut_date": data_cut.isoformat(),
-        "date_format": "iso",
-        "crp_uln_mg_l": 5,
-        # OMOP episodes need `combination_window` days of overlapping coverage; extracted
-        # stop dates are the last covered day, so the registry counts one day fewer.
-        "dtt_min_overlap_days": max(options.combination_window - 1, 0),
-    }
+    study = _study(options, data_cut)
     return Extraction(
         tables={
             "patients": patients,
@@ -172,6 +166,55 @@ def extract_registry(
         attrition=attrition,
         log=pd.DataFrame(log, columns=LOG_COLUMNS),
         linkage=linkage,
+    )
+
+
+def _study(options: ExtractOptions, data_cut: dt.date) -> dict:
+    return {
+        "study_name": options.study_name,
+        "data_cut_date": data_cut.isoformat(),
+        "date_format": "iso",
+        "crp_uln_mg_l": 5,
+        # OMOP episodes need `combination_window` days of overlapping coverage; extracted
+        # stop dates are the last covered day, so the registry counts one day fewer.
+        "dtt_min_overlap_days": max(options.combination_window - 1, 0),
+    }
+
+
+def _no_dtt_persons(
+    options: ExtractOptions, data_cut: dt.date, attrition: pd.DataFrame, log: list[dict]
+) -> Extraction:
+    """The extraction of a CDM without any IBD person on DTT: the attrition table says
+    where everyone left, and every file is written with its columns and no rows."""
+    from ibd_dtt.contract import TABLES
+
+    attrition.loc[len(attrition)] = [
+        "extracted into the registry tables (sex recorded as F or M)",
+        0,
+    ]
+    return Extraction(
+        tables={
+            name: pd.DataFrame(columns=[c.name for c in table.columns if c.required])
+            for name, table in TABLES.items()
+        },
+        study=_study(options, data_cut),
+        episodes=pd.DataFrame(
+            columns=[
+                "patient_id",
+                "regimen",
+                "drug_a",
+                "drug_b",
+                "start",
+                "end",
+                "ended_by",
+                "overlap_days",
+                "diagnosis",
+            ]
+        ),
+        pathways=pd.DataFrame(columns=["patient_id", "pathway", "steps", "first_start"]),
+        attrition=attrition,
+        log=pd.DataFrame(log, columns=LOG_COLUMNS),
+        linkage=pd.DataFrame(columns=["patient_id", "person_id"]),
     )
 
 
