@@ -18,11 +18,23 @@ sheet per table (sheet names = table names) and `<workbook>.study.yaml` or `stud
 it. Column names are matched case-insensitively, with spaces and punctuation read as `_`.
 Empty cells are missing values; missing is never read as 0. Columns not listed here are
 ignored with a warning; columns that look like direct identifiers (names, phone numbers,
-addresses, record or national ID numbers, full dates of birth) are refused.
+addresses, record, insurance or national ID numbers, full dates of birth; headers in English,
+German, French, Spanish, Italian, Dutch and Chinese) are refused. Identifier-like text inside
+`text` columns (a name after a title, a phone number, an e-mail or street address, a full
+date) is flagged with its row and masked in every output unless `allow_identifier_like_text`
+names the column.
+
+Files are read as hospitals export them, each adaptation named in a warning: CSV in UTF-8,
+UTF-16 or Windows-1252, separated by commas, semicolons or tabs, decimal commas in numeric
+columns of semicolon files, title rows above the header; in workbooks, Excel date serial
+numbers, date-times, vertically merged cells and title blocks. A row with fewer or more fields
+than the header, an unclosed quote, a cell over 32 767 characters, a column named twice, a
+formula cell without a saved value and two sheets for one table are errors naming the place.
 
 Value kinds: `id` pseudonymous study ID; `text` short text; `code` one allowed value;
-`codes` several, separated by `;`; `integer`; `number`; `lab` a number or `<x` below the
-detection limit; `boolean` yes/no (also true/false, y/n, 1/0); `date` ISO `YYYY-MM-DD` or
+`codes` several, separated by `;`; `integer`; `number`; `lab` a number, or a censored
+value `<x` (below a detection limit) or `>x` (above a reportable range), kept as a bound and
+used only where the bound decides a rule's answer, never in a mean or change; `boolean` yes/no (also true/false, y/n, 1/0); `date` ISO `YYYY-MM-DD` or
 the study's `date_format`; `partial_date` also `YYYY-MM` or `YYYY`; `drug` a name,
 abbreviation or brand from the drug catalogue; `drugs` several, separated by `;`;
 `drug_actions` `DRUG:action` pairs separated by `;`.
@@ -38,6 +50,12 @@ abbreviation or brand from the drug catalogue; `drugs` several, separated by `;`
 | `crp_uln_mg_l_by_center` | per-center CRP upper limits, mg/L | — |
 | `default_units` | units of `crp`, `albumin`, `hematocrit` when a row gives none | mg/L, g/L, % |
 | `dtt_min_overlap_days` | days from the added start to the earlier stop an ended DTT needs | 1 |
+| `csv.delimiter` | `","`, `";"` or `"\t"` | detected |
+| `csv.decimal` | `"."` or `","` | `.` (`,` in semicolon files) |
+| `allow_identifier_like_text` | text columns whose identifier-like values are kept, e.g. `[term]` | — |
+
+Configuration errors (a missing, unreadable or non-UTF-8 file, an unknown key, a wrong type,
+a data cut after today) stop every command with exit code 2.
 
 Lab values are converted on reading: CRP mg/dL x 10 -> mg/L, albumin g/dL x 10 -> g/L,
 hematocrit L/L x 100 -> %; the reported value and unit are kept (`<lab>_reported`,
