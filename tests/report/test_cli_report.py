@@ -97,3 +97,18 @@ def test_the_headline_moves_when_one_patient_changes(tmp_path):
     result = runner.invoke(app, ["report", str(data), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.stdout
     assert "82.35 % (14/17)" in result.stdout and "15/17" not in result.stdout
+
+
+def test_a_figure_that_fails_is_an_error_naming_it(tmp_path, monkeypatch):
+    from ibd_dtt.report import figures
+
+    def broken(*args, **kwargs):
+        raise ValueError("no data to draw")
+
+    monkeypatch.setattr(figures, "plot_kaplan_meier", broken)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["report", str(ROOT / "examples" / "paper_cohort"), "--out", str(out)])
+    assert result.exit_code == 2, result.stdout
+    said = " ".join(result.stdout.split())
+    assert "figure fig4_persistence could not be drawn: ValueError: no data to draw" in said
+    assert not out.exists() and list(tmp_path.iterdir()) == []
