@@ -107,7 +107,9 @@ def test_a_figure_that_fails_is_an_error_naming_it(tmp_path, monkeypatch):
 
     monkeypatch.setattr(figures, "plot_kaplan_meier", broken)
     out = tmp_path / "out"
-    result = runner.invoke(app, ["report", str(ROOT / "examples" / "paper_cohort"), "--out", str(out)])
+    result = runner.invoke(
+        app, ["report", str(ROOT / "examples" / "paper_cohort"), "--out", str(out)]
+    )
     assert result.exit_code == 2, result.stdout
     said = " ".join(result.stdout.split())
     assert "figure fig4_persistence could not be drawn: ValueError: no data to draw" in said

@@ -34,7 +34,8 @@ formula cell without a saved value and two sheets for one table are errors namin
 Value kinds: `id` pseudonymous study ID; `text` short text; `code` one allowed value;
 `codes` several, separated by `;`; `integer`; `number`; `lab` a number, or a censored
 value `<x` (below a detection limit) or `>x` (above a reportable range), kept as a bound and
-used only where the bound decides a rule's answer, never in a mean or change; `boolean` yes/no (also true/false, y/n, 1/0); `date` ISO `YYYY-MM-DD` or
+used only where the bound decides a rule's answer, never in a mean or change; `boolean`
+yes/no (also true/false, y/n, 1/0); `date` ISO `YYYY-MM-DD` or
 the study's `date_format`; `partial_date` also `YYYY-MM` or `YYYY`; `drug` a name,
 abbreviation or brand from the drug catalogue; `drugs` several, separated by `;`;
 `drug_actions` `DRUG:action` pairs separated by `;`.
@@ -52,7 +53,7 @@ abbreviation or brand from the drug catalogue; `drugs` several, separated by `;`
 | `dtt_min_overlap_days` | days from the added start to the earlier stop an ended DTT needs | 1 |
 | `csv.delimiter` | `","`, `";"` or `"\t"` | detected |
 | `csv.decimal` | `"."` or `","` | `.` (`,` in semicolon files) |
-| `allow_identifier_like_text` | text columns whose identifier-like values are kept, e.g. `[term]` | — |
+| `allow_identifier_like_text` | text columns whose identifier-like values are kept | — |
 
 Configuration errors (a missing, unreadable or non-UTF-8 file, an unknown key, a wrong type,
 a data cut after today) stop every command with exit code 2.
