@@ -223,13 +223,8 @@ def _crp_normalisation(ctx: RuleContext, inclusive: bool) -> OutcomeValue:
     uln = exact(ctx.crp_uln)
     normal_at_baseline = at_most(base, uln)
     if normal_at_baseline is None:
-        return OutcomeValue(
-            None,
-            "not evaluable",
-            inputs,
-            f"baseline CRP {base.shown} mg/L: a censored value that cannot tell whether it "
-            f"was above the ULN {ctx.crp_uln} mg/L",
-            "censored",
+        return _undecided(
+            inputs, "baseline CRP", base, "mg/L", f"it was above the ULN {ctx.crp_uln} mg/L"
         )
     if normal_at_baseline:
         return OutcomeValue(
@@ -241,13 +236,8 @@ def _crp_normalisation(ctx: RuleContext, inclusive: bool) -> OutcomeValue:
         )
     normal = at_most(follow, uln, inclusive)
     if normal is None:
-        return OutcomeValue(
-            None,
-            "not evaluable",
-            inputs,
-            f"follow-up CRP {follow.shown} mg/L: a censored value that cannot tell whether it "
-            f"is within the ULN {ctx.crp_uln} mg/L",
-            "censored",
+        return _undecided(
+            inputs, "follow-up CRP", follow, "mg/L", f"it is within the ULN {ctx.crp_uln} mg/L"
         )
     return OutcomeValue(normal, "CRP normalisation", inputs)
 
@@ -352,6 +342,18 @@ _OPS: dict[str, Callable[[Fraction, Fraction], bool]] = {
 }
 
 
+def _undecided(inputs: dict, name: str, record: Record, unit: str, question: str) -> OutcomeValue:
+    """Not evaluable: a censored value whose bound does not answer ``question``."""
+    shown = f"{name} {record.shown} {unit}".strip()
+    return OutcomeValue(
+        None,
+        "not evaluable",
+        inputs,
+        f"{shown}: a censored value that cannot tell whether {question}",
+        "censored",
+    )
+
+
 def _holds(record: Record, op: str, limit: Fraction) -> bool | None:
     """``value op limit``; for a censored value, what its bound decides, else None."""
     bound = exact(record.value)
@@ -385,14 +387,7 @@ def all_conditions(ctx: RuleContext, conditions: list[dict[str, Any]]) -> Outcom
         inputs[parameter] = record.audit()
         holds = _holds(record, cond["op"], exact(cond["value"]))
         if holds is None:
-            return OutcomeValue(
-                None,
-                "not evaluable",
-                inputs,
-                f"{parameter} {record.shown}: a censored value that cannot tell whether it is "
-                f"{cond['op']} {cond['value']}",
-                "censored",
-            )
+            return _undecided(inputs, parameter, record, "", f"it is {cond['op']} {cond['value']}")
         if not holds:
             failed.append(f"{parameter} {record.shown} not {cond['op']} {cond['value']}")
     text = " and ".join(f"{c['parameter']} {c['op']} {c['value']}" for c in conditions)
@@ -437,14 +432,7 @@ def biomarker_normalisation(
     uln = exact(ctx.crp_uln)
     crp_ok = at_most(crp, uln, crp_inclusive)
     if crp_ok is None:
-        return OutcomeValue(
-            None,
-            "not evaluable",
-            inputs,
-            f"CRP {crp.shown} mg/L: a censored value that cannot tell whether it is within "
-            f"the ULN {ctx.crp_uln} mg/L",
-            "censored",
-        )
+        return _undecided(inputs, "CRP", crp, "mg/L", f"it is within the ULN {ctx.crp_uln} mg/L")
     if fc is None:
         if require_calprotectin:
             return OutcomeValue(None, "not evaluable", inputs, "no fecal calprotectin", "follow_up")
@@ -452,13 +440,8 @@ def biomarker_normalisation(
     inputs["fecal_calprotectin"] = fc.audit()
     fc_ok = at_most(fc, exact(calprotectin_below), inclusive=False)
     if fc_ok is None:
-        return OutcomeValue(
-            None,
-            "not evaluable",
-            inputs,
-            f"fecal calprotectin {fc.shown} µg/g: a censored value that cannot tell whether "
-            f"it is below {calprotectin_below} µg/g",
-            "censored",
+        return _undecided(
+            inputs, "fecal calprotectin", fc, "µg/g", f"it is below {calprotectin_below} µg/g"
         )
     return OutcomeValue(crp_ok and fc_ok, "CRP and calprotectin", inputs)
 
