@@ -72,6 +72,8 @@ def test_folders_that_are_not_ours_and_the_input_are_refused(tmp_path):
     a_file.write_text("x")
     with pytest.raises(OutputError, match="is a file"), output_folder(a_file):
         pass
+    with pytest.raises(OutputError, match="cannot create"), output_folder(a_file / "out"):
+        pass  # a file where a folder is expected on the way
 
 
 def test_a_second_run_into_the_same_folder_is_refused_while_the_first_runs(tmp_path):

@@ -119,3 +119,29 @@ def test_an_interrupted_rerun_leaves_the_earlier_report_untouched(tmp_path):
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
+
+
+def test_a_second_run_into_a_folder_being_written_is_refused(tmp_path):
+    out = tmp_path / "report"
+    env = {**os.environ, "IBD_DTT_HOLD_AT": "figures", "IBD_DTT_HOLD_SECONDS": "60"}
+    first = subprocess.Popen(
+        [sys.executable, "-c", CLI, "report", str(EXAMPLE), "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
+    try:
+        assert "holding at" in first.stderr.readline()
+        second = subprocess.run(
+            [sys.executable, "-c", CLI, "report", str(EXAMPLE), "--out", str(out)],
+            capture_output=True,
+            text=True,
+        )
+        assert second.returncode == 2
+        assert "another ibd-dtt run" in " ".join(second.stdout.split())
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=20)
+    assert first.returncode == 130
+    assert not out.exists()

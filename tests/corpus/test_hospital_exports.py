@@ -325,6 +325,18 @@ def test_excel_date_serials_and_midnight_datetimes_are_dates(tmp_path):
                     )
     serial = load_registry(tmp_path / "serial.xlsx").report.warnings
     assert serial["rule"].eq("file.excel_date_serials").any()
+    # a date-time with a time of day is the date, with a warning naming the cell
+    book = tmp_path / "datetime.xlsx"
+    workbook = load_workbook(book)
+    sheet = workbook["therapies"]
+    start = [c.value for c in sheet[1]].index("start_date") + 1
+    sheet.cell(row=2, column=start).value = dt.datetime(2020, 1, 11, 10, 30)
+    workbook.save(book)
+    result = load_registry(book)
+    assert result.is_valid
+    warning = result.report.warnings.query("rule.str.startswith('cell.')")
+    assert warning[["row", "column"]].values.tolist() == [[2, "start_date"]]
+    assert "time 10:30 dropped" in warning["message"].iloc[0]
 
 
 def test_formula_cells_without_saved_values_are_errors_naming_the_cell(tmp_path):
