@@ -158,8 +158,8 @@ def _umask() -> int:
 def _swap(temporary: Path, target: Path) -> None:
     """Move ``temporary`` into place with SIGINT/SIGTERM held back, so that an interruption
     cannot fall between taking the old folder away and putting the new one in."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    block = getattr(signal, "pthread_sigmask", None)  # POSIX only
+    previous = block(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if block else None
     old = target.parent / f".{target.name}.old-{os.getpid()}"
     try:
         if target.exists():
@@ -173,7 +173,8 @@ def _swap(temporary: Path, target: Path) -> None:
         else:
             os.rename(temporary, target)
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        if block:
+            block(signal.SIG_SETMASK, previous)
 
 
 def write_file(path: str | Path, write: Callable[[Path], object], what: str = "file") -> Path:
