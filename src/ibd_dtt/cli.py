@@ -59,8 +59,19 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
         except IbdDttError as exc:
             _error(exc)
             raise typer.Exit(EXIT_UNUSABLE) from None
+        except Exception as exc:
+            # A database engine refusing a CDM it cannot read (a type it cannot convert, a
+            # file it cannot open) is a problem of the input, said in one line.
+            if type(exc).__module__.split(".")[0] not in DATABASE_MODULES:
+                raise
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            _error(f"the CDM could not be read: {type(exc).__name__}: {first}")
+            raise typer.Exit(EXIT_UNUSABLE) from None
 
     return run
+
+
+DATABASE_MODULES = ("duckdb", "_duckdb", "ibis", "pyspark", "py4j", "psycopg", "pyarrow")
 
 
 DataArg = Annotated[

@@ -59,13 +59,60 @@ def open_cdm(
     for the sources understood). ``memory_limit`` (e.g. ``"3GB"``) caps DuckDB's memory;
     above it DuckDB spills to disk."""
     if _is_spark_session(source):
-        return _spark_catalog(source, schema)
-    text = str(source)
-    if urlparse(text).scheme in POSTGRES_SCHEMES:
-        return _postgres(text, schema)
-    if text.startswith("spark:"):
-        return _spark_folder(Path(text.removeprefix("spark:")))
-    return _duckdb(Path(text), memory_limit)
+        tables = _spark_catalog(source, schema)
+    else:
+        text = str(source)
+        if urlparse(text).scheme in POSTGRES_SCHEMES:
+            tables = _postgres(text, schema)
+        elif text.startswith("spark:"):
+            tables = _spark_folder(Path(text.removeprefix("spark:")))
+        else:
+            tables = _duckdb(Path(text), memory_limit)
+    return {name: normalise_types(name, table) for name, table in tables.items()}
+
+
+# OMOP identifiers that are integers in every CDM version (vocabulary_id, domain_id,
+# concept_class_id and relationship_id are text and stay text).
+def _is_integer_id(column: str) -> bool:
+    return column in ("person_id", "concept_id") or column.endswith(
+        ("_concept_id", "_exposure_id", "_occurrence_id", "measurement_id", "observation_period_id")
+    )
+
+
+def normalise_types(name: str, table: ibis.Table) -> ibis.Table:
+    """The table with the types every step expects, whatever the CDM was written with:
+    integers as int64 (the official DDL and OHDSI's Parquet exports use 32-bit ``integer``),
+    identifier and date columns read as text (a CSV folder, a header-only vocabulary file)
+    as int64 and date, timestamps in ``*_date`` columns as dates, decimals as float64.
+
+    Text that does not convert is a :class:`CdmError` naming the table, column and a value.
+    """
+    casts = {}
+    for column, dtype in table.schema().items():
+        if dtype.is_integer() and not dtype.is_int64():
+            casts[column] = "int64"
+        elif dtype.is_decimal():
+            casts[column] = "float64"
+        elif dtype.is_string() and _is_integer_id(column):
+            _check_convertible(name, table, column, "int64", "an integer identifier")
+            casts[column] = "int64"
+        elif column.endswith("_date") and (dtype.is_string() or dtype.is_timestamp()):
+            if dtype.is_string():
+                _check_convertible(name, table, column, "date", "a YYYY-MM-DD date")
+            casts[column] = "date"
+    if not casts:
+        return table
+    return table.mutate(**{column: table[column].cast(kind) for column, kind in casts.items()})
+
+
+def _check_convertible(name: str, table: ibis.Table, column: str, kind: str, what: str) -> None:
+    value = table[column]
+    bad = table.filter(value.notnull() & (value.strip() != "") & value.try_cast(kind).isnull())
+    example = bad.select(value).limit(1).to_pyarrow()
+    if example.num_rows:
+        raise CdmError(
+            f"table {name!r}, column {column!r}: {example.column(0)[0].as_py()!r} is not {what}"
+        )
 
 
 def _duckdb(path: Path, memory_limit: str | None) -> dict[str, ibis.Table]:
@@ -84,8 +131,15 @@ def _duckdb(path: Path, memory_limit: str | None) -> dict[str, ibis.Table]:
             else:
                 tables[name] = con.read_csv(file, table_name=name)
         return tables
-    con = ibis.duckdb.connect(str(path), read_only=True, **config)
-    return {name.lower(): con.table(name) for name in con.list_tables()}
+    try:
+        con = ibis.duckdb.connect(str(path), read_only=True, **config)
+    except Exception as exc:  # duckdb.IOException: not a database, or a newer file format
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CdmError(f"cannot open {path} as a DuckDB database: {first}") from None
+    names = con.list_tables()
+    if not names:
+        raise CdmError(f"{path} holds no tables")
+    return {name.lower(): con.table(name) for name in names}
 
 
 def _table_files(folder: Path) -> dict[str, Path]:

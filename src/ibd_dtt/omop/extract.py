@@ -528,6 +528,8 @@ def _adverse_events(
         .to_pandas()
     )
     records = records[records["person_id"].isin(study_id)].copy()
+    if records.empty:  # no adverse-event condition recorded for any DTT person
+        return pd.DataFrame(columns=columns)
     records["date"] = pd.to_datetime(records["condition_start_date"]).dt.date
     records["patient_id"] = records["person_id"].map(study_id)
     ids = records.get("condition_occurrence_id", pd.Series(pd.NA, index=records.index))

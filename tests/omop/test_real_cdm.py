@@ -1,0 +1,210 @@
+"""The OMOP front door on a CDM nobody here wrote: OHDSI's Synthea27Nj (v5.4, official
+types: 32-bit integer ids, DATE columns, decimals, header-only vocabulary tables), as shipped
+(Parquet), as a CSV folder and as a .duckdb file; and a copy with four injected persons whose
+DTT episodes are counted by hand below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from ibd_dtt.cli import app
+
+ROOT = Path(__file__).parents[2]
+ZIP = ROOT.parent / "shared" / "data" / "omop" / "Synthea27NjParquet_5.4.zip"
+CLI = "from ibd_dtt.cli import main; main()"
+runner = CliRunner()
+
+pytestmark = pytest.mark.skipif(not ZIP.exists(), reason=f"{ZIP} not found (shared/ data)")
+
+
+@pytest.fixture(scope="module")
+def synthea(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("synthea")
+    with zipfile.ZipFile(ZIP) as archive:
+        for name in archive.namelist():
+            if name.startswith("Synthea27NjParquet/") and name.endswith(".parquet"):
+                (folder / Path(name).name).write_bytes(archive.read(name))
+    return folder
+
+
+def _as_csv(parquet: Path, target: Path) -> Path:
+    target.mkdir()
+    for file in parquet.glob("*.parquet"):
+        pa_csv.write_csv(pq.read_table(file), target / f"{file.stem}.csv")
+    return target
+
+
+def _as_duckdb(parquet: Path, target: Path) -> Path:
+    con = duckdb.connect(str(target))
+    for file in parquet.glob("*.parquet"):
+        con.execute(f"CREATE TABLE {file.stem} AS SELECT * FROM read_parquet('{file}')")
+    con.close()
+    return target
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", CLI, *args], capture_output=True, text=True)
+
+
+def test_synthea_has_the_official_32_bit_types(synthea):
+    schema = pq.read_schema(synthea / "drug_exposure.parquet")
+    assert schema.field("person_id").type == pa.int32()
+    assert pq.read_table(synthea / "concept_ancestor.parquet").num_rows == 0
+
+
+@pytest.mark.parametrize("form", ["parquet", "csv", "duckdb"])
+def test_every_form_runs_with_exit_0_and_clean_stderr(synthea, tmp_path, form):
+    cdm = {
+        "parquet": lambda: synthea,
+        "csv": lambda: _as_csv(synthea, tmp_path / "csv"),
+        "duckdb": lambda: _as_duckdb(synthea, tmp_path / "cdm.duckdb"),
+    }[form]()
+    done = _run("omop", "extract", "--cdm", str(cdm), "--out", str(tmp_path / "registry"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr == ""
+    said = " ".join(done.stdout.split())
+    assert "persons in the CDM │ 28" in said
+    assert "No IBD person with a DTT episode" in said
+    episodes = runner.invoke(
+        app, ["omop", "episodes", "--cdm", str(cdm), "--out", str(tmp_path / "e.parquet")]
+    )
+    assert episodes.exit_code == 0, episodes.stdout
+    assert pq.read_table(tmp_path / "e.parquet").num_rows == 0
+
+
+def test_malformed_tables_are_one_line_errors_with_exit_2(synthea, tmp_path):
+    csv = _as_csv(synthea, tmp_path / "csv")
+    text = (csv / "drug_exposure.csv").read_text().splitlines()
+    header = text[0].split(",")
+    first = text[1].split(",")
+    first[header.index('"person_id"')] = '"P-001"'
+    (csv / "drug_exposure.csv").write_text("\n".join([text[0], ",".join(first), *text[2:]]))
+    result = runner.invoke(
+        app, ["omop", "episodes", "--cdm", str(csv), "--out", str(tmp_path / "e.parquet")]
+    )
+    assert result.exit_code == 2
+    assert "table 'drug_exposure', column 'person_id': 'P-001' is not an integer" in " ".join(
+        result.stdout.split()
+    )
+    csv = _as_csv(synthea, tmp_path / "csv2")
+    (csv / "person.csv").write_text('"person_id","year_of_birth"\n1,1980\n')
+    result = runner.invoke(
+        app, ["omop", "extract", "--cdm", str(csv), "--out", str(tmp_path / "r")]
+    )
+    assert result.exit_code == 2 and "lacks column(s) gender_concept_id" in result.stdout
+    (tmp_path / "not.duckdb").write_text("not a database")
+    result = runner.invoke(
+        app,
+        [
+            "omop",
+            "episodes",
+            "--cdm",
+            str(tmp_path / "not.duckdb"),
+            "--out",
+            str(tmp_path / "e.parquet"),
+        ],
+    )
+    assert result.exit_code == 2 and "cannot open" in result.stdout
+    assert "Traceback" not in result.stdout
+
+
+# --- four injected persons, counted by hand -----------------------------------------------
+# Concept ids are the OMOP ingredient concepts of our drug catalogue (IFX 937368, ADA
+# 1119119, VDZ 45774639, UST 40161532) and OMOP's Crohn's disease (201606) and ulcerative
+# colitis (81893). 99999001 is a made-up clinical-drug concept (an ustekinumab product) that
+# reaches its ingredient only through concept_ancestor. Coverage of a record = max(dosing
+# interval, days_supply) = 56 days for all four drugs (docs/omop.md).
+IFX, ADA, VDZ, UST, UST_PRODUCT = 937368, 1119119, 45774639, 40161532, 99999001
+CD, UC = 201606, 81893
+INJECTED = {
+    # 9001 CD: UST 2020-01-01, 02-26, 04-22 (covered to 06-16) and VDZ 03-01, 04-26
+    #   (covered to 06-20): UST+VDZ overlap 03-01..06-16 = 108 days >= 30 -> DTT
+    9001: (CD, [(UST, "2020-01-01", 1), (UST, "2020-02-26", 1), (UST, "2020-04-22", 1),
+                (VDZ, "2020-03-01", 1), (VDZ, "2020-04-26", 1)]),
+    # 9002 UC: IFX and ADA overlap for months, but both are anti-TNF -> not DTT
+    9002: (UC, [(IFX, "2020-01-01", 1), (IFX, "2020-02-26", 1), (ADA, "2020-01-15", 1),
+                (ADA, "2020-01-29", 1)]),
+    # 9003 CD: UST 2020-01-01 (covered 01-01..02-25) and VDZ from 01-28: overlap 29 days,
+    #   one day short of the 30-day combination window -> not DTT
+    9003: (CD, [(UST, "2020-01-01", 1), (VDZ, "2020-01-28", 1)]),
+    # 9004 CD: IFX 2021-01-01, 02-26 and the ustekinumab product (NULL days_supply) from
+    #   2021-02-01: reached through concept_ancestor, overlap 2021-02-01..04-22 -> DTT
+    9004: (CD, [(IFX, "2021-01-01", 1), (IFX, "2021-02-26", 1), (UST_PRODUCT, "2021-02-01", None)]),
+}  # fmt: skip
+
+
+def _append(folder: Path, table: str, rows: list[dict]) -> None:
+    existing = pq.read_table(folder / f"{table}.parquet")
+    full = [{name: row.get(name) for name in existing.schema.names} for row in rows]
+    added = pa.Table.from_pylist(full, schema=existing.schema)
+    pq.write_table(pa.concat_tables([existing, added]), folder / f"{table}.parquet")
+
+
+@pytest.fixture(scope="module")
+def injected(synthea, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("injected")
+    for file in synthea.glob("*.parquet"):
+        (folder / file.name).write_bytes(file.read_bytes())
+    day = dt.date.fromisoformat
+    persons, periods, conditions, drugs = [], [], [], []
+    for person_id, (diagnosis, exposures) in INJECTED.items():
+        persons.append({"person_id": person_id, "gender_concept_id": 8532, "year_of_birth": 1990,
+                        "race_concept_id": 0, "ethnicity_concept_id": 0})  # fmt: skip
+        periods.append({"observation_period_id": person_id, "person_id": person_id,
+                        "observation_period_start_date": day("2015-01-01"),
+                        "observation_period_end_date": day("2022-12-31"),
+                        "period_type_concept_id": 32882})  # fmt: skip
+        conditions.append({"condition_occurrence_id": person_id, "person_id": person_id,
+                           "condition_concept_id": diagnosis,
+                           "condition_start_date": day("2018-06-01"),
+                           "condition_type_concept_id": 32020})  # fmt: skip
+        for i, (concept, start, supply) in enumerate(exposures):
+            drugs.append({"drug_exposure_id": person_id * 100 + i, "person_id": person_id,
+                          "drug_concept_id": concept,
+                          "drug_exposure_start_date": day(start),
+                          "drug_exposure_end_date": day(start), "days_supply": supply,
+                          "drug_type_concept_id": 32838})  # fmt: skip
+    _append(folder, "person", persons)
+    _append(folder, "observation_period", periods)
+    _append(folder, "condition_occurrence", conditions)
+    _append(folder, "drug_exposure", drugs)
+    _append(folder, "concept_ancestor", [
+        {"ancestor_concept_id": UST, "descendant_concept_id": UST_PRODUCT,
+         "min_levels_of_separation": 1, "max_levels_of_separation": 1},
+    ])  # fmt: skip
+    return folder
+
+
+@pytest.mark.parametrize("form", ["parquet", "duckdb"])
+def test_injected_persons_give_the_hand_counted_episodes(injected, tmp_path, form):
+    cdm = injected if form == "parquet" else _as_duckdb(injected, tmp_path / "cdm.duckdb")
+    out = tmp_path / "episodes.parquet"
+    result = runner.invoke(
+        app, ["omop", "episodes", "--cdm", str(cdm), "--out", str(out), "--ibd-only"]
+    )
+    assert result.exit_code == 0, result.stdout
+    episodes = pq.read_table(out).to_pandas().sort_values("person_id")
+    assert episodes["person_id"].tolist() == [9001, 9004]
+    assert episodes["regimen"].tolist() == ["UST+VDZ", "IFX+UST"]
+
+    done = _run("omop", "extract", "--cdm", str(cdm), "--out", str(tmp_path / "registry"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr == ""
+    attrition = pa_csv.read_csv(tmp_path / "registry" / "extraction" / "attrition.csv")
+    assert attrition.column("persons").to_pylist() == [32, 4, 4, 2, 2]
+    patients = pa_csv.read_csv(tmp_path / "registry" / "patients.csv").to_pandas()
+    assert sorted(patients["diagnosis"]) == ["CD", "CD"]
+    validated = runner.invoke(app, ["validate", str(tmp_path / "registry")])
+    assert validated.exit_code == 0, validated.stdout
