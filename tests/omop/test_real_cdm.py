@@ -7,8 +7,10 @@ DTT episodes are counted by hand below.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -208,3 +210,43 @@ def test_injected_persons_give_the_hand_counted_episodes(injected, tmp_path, for
     assert sorted(patients["diagnosis"]) == ["CD", "CD"]
     validated = runner.invoke(app, ["validate", str(tmp_path / "registry")])
     assert validated.exit_code == 0, validated.stdout
+
+
+POSTGRES_URL = os.environ.get("IBD_DTT_TEST_POSTGRES_URL")
+CDM_TABLES = ("person", "observation_period", "condition_occurrence", "drug_exposure",
+              "concept_ancestor", "concept", "measurement")  # fmt: skip
+
+
+@pytest.mark.skipif(
+    not POSTGRES_URL,
+    reason="no PostgreSQL server: set IBD_DTT_TEST_POSTGRES_URL (.ci/run starts one)",
+)
+def test_injected_cdm_in_postgresql_with_official_integer_ids(injected, tmp_path):
+    from test_backends import postgres_connection  # same folder: tests/omop/
+
+    schema = f"synthea_{uuid.uuid4().hex[:8]}"
+    loader = postgres_connection(POSTGRES_URL)
+    loader.raw_sql(f"CREATE SCHEMA {schema}")
+    try:
+        for name in CDM_TABLES:
+            loader.create_table(name, pq.read_table(injected / f"{name}.parquet"), database=schema)
+        types = loader.raw_sql(
+            "SELECT data_type FROM information_schema.columns WHERE table_schema = "
+            f"'{schema}' AND table_name = 'drug_exposure' AND column_name = 'person_id'"
+        ).fetchall()
+        assert types == [("integer",)]  # the official DDL's type
+        url = f"{POSTGRES_URL}?schema={schema}"
+        out = tmp_path / "episodes.parquet"
+        result = runner.invoke(
+            app, ["omop", "episodes", "--cdm", url, "--out", str(out), "--ibd-only"]
+        )
+        assert result.exit_code == 0, result.stdout
+        assert sorted(pq.read_table(out).column("person_id").to_pylist()) == [9001, 9004]
+        result = runner.invoke(
+            app, ["omop", "extract", "--cdm", url, "--out", str(tmp_path / "registry")]
+        )
+        assert result.exit_code == 0, result.stdout
+        attrition = pa_csv.read_csv(tmp_path / "registry" / "extraction" / "attrition.csv")
+        assert attrition.column("persons").to_pylist() == [32, 4, 4, 2, 2]
+    finally:
+        loader.raw_sql(f"DROP SCHEMA {schema} CASCADE")
