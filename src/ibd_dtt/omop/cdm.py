@@ -136,7 +136,14 @@ def _duckdb(path: Path, memory_limit: str | None) -> dict[str, ibis.Table]:
     except Exception as exc:  # duckdb.IOException: not a database, or a newer file format
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CdmError(f"cannot open {path} as a DuckDB database: {first}") from None
-    names = con.list_tables()
+    # The table names straight from DuckDB: Ibis 12's list_tables() calls
+    # DuckDBPyConnection.fetch_arrow_table, which DuckDB 2.0 removed.
+    names = [
+        row[0]
+        for row in con.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+    ]
     if not names:
         raise CdmError(f"{path} holds no tables")
     return {name.lower(): con.table(name) for name in names}
