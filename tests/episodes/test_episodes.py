@@ -163,3 +163,26 @@ def test_a_therapy_starting_on_the_episode_end_day_comes_after_it():
         row = derive_dtt_episodes(courses, CUT).iloc[0]
         assert row.end_date == pd.Timestamp("2023-02-10")
         assert (row.status, row.subsequent_therapies) == ("switched", f"VDZ@{start}")
+
+
+def test_follow_up_ending_on_dtt_is_censored_not_stopped():
+    # both agents still given when the observation period ended (EHR) or the patient was
+    # lost to follow-up: the episode is censored there, neither a stop nor a failure
+    courses = therapies(
+        ("VDZ", "2022-01-01", "2023-06-30", "end_of_follow_up"),
+        ("UST", "2022-06-01", "2023-06-30", "end_of_follow_up"),
+    )
+    row = derive_dtt_episodes(courses, CUT).iloc[0]
+    assert (row.status, row.follow_up_ended, row.stopped_for_failure) == ("maintained", True, False)
+    assert not row.ongoing_at_data_cut and row.end_date == pd.Timestamp("2023-06-30")
+    from ibd_dtt.report.safety import persistence_data
+
+    patients = pd.DataFrame([row]).assign(diagnosis="CD")
+    assert persistence_data(patients)["ended"].tolist() == [False]
+    # one agent stopped for failure on the same day: a stop, not a censoring
+    failed = therapies(
+        ("VDZ", "2022-01-01", "2023-06-30", "secondary_loss_of_response"),
+        ("UST", "2022-06-01", "2023-06-30", "end_of_follow_up"),
+    )
+    row = derive_dtt_episodes(failed, CUT).iloc[0]
+    assert (row.follow_up_ended, row.stopped_for_failure) == (False, True)

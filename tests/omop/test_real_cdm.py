@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
@@ -22,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ibd_dtt.cli import app
+from ibd_dtt.pipeline import analyse_registry, load_registry, score_registry
 
 ROOT = Path(__file__).parents[2]
 ZIP = ROOT.parent / "shared" / "data" / "omop" / "Synthea27NjParquet_5.4.zip"
@@ -144,7 +146,12 @@ INJECTED = {
     # 9004 CD: IFX 2021-01-01, 02-26 and the ustekinumab product (NULL days_supply) from
     #   2021-02-01: reached through concept_ancestor, overlap 2021-02-01..04-22 -> DTT
     9004: (CD, [(IFX, "2021-01-01", 1), (IFX, "2021-02-26", 1), (UST_PRODUCT, "2021-02-01", None)]),
+    # 9005 CD: UST 2021-06-01, 07-27 and VDZ 06-15, 08-10 -> DTT; the observation period ends
+    #   2021-09-01 while both are covered: both courses censored there, DTT not stopped
+    9005: (CD, [(UST, "2021-06-01", 1), (UST, "2021-07-27", 1), (VDZ, "2021-06-15", 1),
+                (VDZ, "2021-08-10", 1)]),
 }  # fmt: skip
+OBSERVATION_END = {9005: "2021-09-01"}  # the others: 2022-12-31
 
 
 def _append(folder: Path, table: str, rows: list[dict]) -> None:
@@ -166,7 +173,8 @@ def injected(synthea, tmp_path_factory) -> Path:
                         "race_concept_id": 0, "ethnicity_concept_id": 0})  # fmt: skip
         periods.append({"observation_period_id": person_id, "person_id": person_id,
                         "observation_period_start_date": day("2015-01-01"),
-                        "observation_period_end_date": day("2022-12-31"),
+                        "observation_period_end_date": day(
+                            OBSERVATION_END.get(person_id, "2022-12-31")),
                         "period_type_concept_id": 32882})  # fmt: skip
         conditions.append({"condition_occurrence_id": person_id, "person_id": person_id,
                            "condition_concept_id": diagnosis,
@@ -198,18 +206,34 @@ def test_injected_persons_give_the_hand_counted_episodes(injected, tmp_path, for
     )
     assert result.exit_code == 0, result.stdout
     episodes = pq.read_table(out).to_pandas().sort_values("person_id")
-    assert episodes["person_id"].tolist() == [9001, 9004]
-    assert episodes["regimen"].tolist() == ["UST+VDZ", "IFX+UST"]
+    assert episodes["person_id"].tolist() == [9001, 9004, 9005]
+    assert episodes["regimen"].tolist() == ["UST+VDZ", "IFX+UST", "UST+VDZ"]
 
     done = _run("omop", "extract", "--cdm", str(cdm), "--out", str(tmp_path / "registry"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stderr == ""
     attrition = pa_csv.read_csv(tmp_path / "registry" / "extraction" / "attrition.csv")
-    assert attrition.column("persons").to_pylist() == [32, 4, 4, 2, 2]
+    assert attrition.column("persons").to_pylist() == [33, 5, 5, 3, 3]
     patients = pa_csv.read_csv(tmp_path / "registry" / "patients.csv").to_pandas()
-    assert sorted(patients["diagnosis"]) == ["CD", "CD"]
+    assert sorted(patients["diagnosis"]) == ["CD", "CD", "CD"]
     validated = runner.invoke(app, ["validate", str(tmp_path / "registry")])
     assert validated.exit_code == 0, validated.stdout
+    # 9005's courses are censored at the end of observation, so its DTT did not stop
+    linkage = pd.read_csv(tmp_path / "registry" / "extraction" / "person_id_linkage.csv")
+    censored_id = linkage.set_index("person_id").loc[9005, "patient_id"]
+    therapies = pd.read_csv(tmp_path / "registry" / "therapies.csv")
+    mine = therapies[therapies["patient_id"] == censored_id]
+    assert mine[["stop_date", "stop_reason"]].drop_duplicates().values.tolist() == [
+        ["2021-09-01", "end_of_follow_up"]
+    ]
+    # (analysed although the extract holds no lab value at all: no visits, no crash)
+    scored = score_registry(load_registry(tmp_path / "registry"))
+    episode = analyse_registry(scored).episodes.set_index("patient_id").loc[censored_id]
+    assert (episode["status"], episode["follow_up_ended"], episode["stopped_for_failure"]) == (
+        "maintained",
+        True,
+        False,
+    )
 
 
 POSTGRES_URL = os.environ.get("IBD_DTT_TEST_POSTGRES_URL")
@@ -241,12 +265,12 @@ def test_injected_cdm_in_postgresql_with_official_integer_ids(injected, tmp_path
             app, ["omop", "episodes", "--cdm", url, "--out", str(out), "--ibd-only"]
         )
         assert result.exit_code == 0, result.stdout
-        assert sorted(pq.read_table(out).column("person_id").to_pylist()) == [9001, 9004]
+        assert sorted(pq.read_table(out).column("person_id").to_pylist()) == [9001, 9004, 9005]
         result = runner.invoke(
             app, ["omop", "extract", "--cdm", url, "--out", str(tmp_path / "registry")]
         )
         assert result.exit_code == 0, result.stdout
         attrition = pa_csv.read_csv(tmp_path / "registry" / "extraction" / "attrition.csv")
-        assert attrition.column("persons").to_pylist() == [32, 4, 4, 2, 2]
+        assert attrition.column("persons").to_pylist() == [33, 5, 5, 3, 3]
     finally:
         loader.raw_sql(f"DROP SCHEMA {schema} CASCADE")

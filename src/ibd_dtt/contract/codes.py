@@ -82,7 +82,11 @@ STOP_REASONS = {
     "other": "other",
     # EHR extraction (issue 5): a record shows that a course ended, not why.
     "unknown": "not recorded",
+    # Follow-up ended while the drug was still given (end of the EHR observation period, a
+    # patient lost to follow-up): censored, not stopped (issue 13).
+    "end_of_follow_up": "follow-up ended while on the drug (censored)",
 }
+END_OF_FOLLOW_UP = "end_of_follow_up"
 FAILURE_STOP_REASONS = frozenset(
     {"primary_non_response", "secondary_loss_of_response", "intolerance", "adverse_event"}
 )

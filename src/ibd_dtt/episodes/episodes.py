@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ibd_dtt.contract.codes import FAILURE_STOP_REASONS
+from ibd_dtt.contract.codes import END_OF_FOLLOW_UP, FAILURE_STOP_REASONS
 
 # Mean Gregorian month, so that "months on DTT" does not depend on which months were crossed.
 DAYS_PER_MONTH = 30.4375
@@ -42,6 +42,7 @@ EPISODE_COLUMNS = (
     "added_drug_naive",
     "overlap_days",
     "source_rows",
+    "follow_up_ended",
 )
 
 
@@ -147,6 +148,10 @@ def _patient_episodes(
         reasons = sorted({c.stop_reason for c in enders if c.stop_reason})
         others = [c for c in courses if c not in (anchor, added)]
         status, continued, after = _status((anchor, added), end, ongoing, others, data_cut)
+        # Both agents still given when follow-up ended: censored on DTT, not stopped.
+        follow_up_ended = bool(enders) and all(c.stop_reason == END_OF_FOLLOW_UP for c in enders)
+        if follow_up_ended:
+            status, continued, after = "maintained", None, []
         days = (end - start).days
         rows.append(
             {
@@ -174,6 +179,7 @@ def _patient_episodes(
                 ),
                 "overlap_days": days,
                 "source_rows": f"therapies:{anchor.row};therapies:{added.row}",
+                "follow_up_ended": follow_up_ended,
             }
         )
     return rows
@@ -218,7 +224,13 @@ def derive_dtt_episodes(
     episodes = pd.DataFrame(rows, columns=list(EPISODE_COLUMNS))
     for column in ("start_date", "end_date"):
         episodes[column] = pd.to_datetime(episodes[column])
-    for column in ("is_index", "ongoing_at_data_cut", "stopped_for_failure", "added_drug_naive"):
+    for column in (
+        "is_index",
+        "ongoing_at_data_cut",
+        "stopped_for_failure",
+        "added_drug_naive",
+        "follow_up_ended",
+    ):
         episodes[column] = episodes[column].astype(bool)
     for column in ("episode_number", "duration_days", "overlap_days"):
         episodes[column] = episodes[column].astype("int64")

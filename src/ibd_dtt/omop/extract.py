@@ -45,6 +45,7 @@ import yaml
 from ibis import _
 
 from ibd_dtt.contract import TABLES
+from ibd_dtt.contract.codes import END_OF_FOLLOW_UP
 from ibd_dtt.omop.cdm import require
 from ibd_dtt.omop.concepts import DRUG_CATEGORIES, drug_concepts, load_concept_set
 from ibd_dtt.omop.conditions import derive_ibd_cohort
@@ -126,7 +127,8 @@ def extract_registry(
     )
     _add_refractory_proxy(patients, person_eras, index, study_id, advanced_drugs)
     _date_diagnosis_by_first_evidence(patients, person_eras, linkage)
-    therapies = _therapies(person_eras, drugs, data_cut, study_id, log)
+    periods = cdm["observation_period"].inner_join(persons, "person_id").to_pandas()
+    therapies = _therapies(person_eras, drugs, data_cut, study_id, log, periods)
 
     step("laboratory measurements")
     diagnosed = pd.Series(
@@ -186,8 +188,6 @@ def _no_dtt_persons(
 ) -> Extraction:
     """The extraction of a CDM without any IBD person on DTT: the attrition table says
     where everyone left, and every file is written with its columns and no rows."""
-    from ibd_dtt.contract import TABLES
-
     attrition.loc[len(attrition)] = [
         "extracted into the registry tables (sex recorded as F or M)",
         0,
@@ -355,12 +355,44 @@ def _add_refractory_proxy(
     patients["refractory_reasons"] = refractory.map({True: "failed_two_mechanisms", False: ""})
 
 
+def _observation_end(eras: pd.DataFrame, periods: pd.DataFrame | None) -> pd.Series:
+    """End of the observation period that holds each era's start (NaT when none does)."""
+    if periods is None or periods.empty or eras.empty:
+        return pd.Series(pd.NaT, index=eras.index, dtype="datetime64[ns]")
+    spans = periods[["person_id", "observation_period_start_date", "observation_period_end_date"]]
+    spans = spans.assign(
+        obs_start=pd.to_datetime(spans["observation_period_start_date"]),
+        obs_end=pd.to_datetime(spans["observation_period_end_date"]),
+    )[["person_id", "obs_start", "obs_end"]]
+    starts = eras[["person_id"]].assign(start=pd.to_datetime(eras["era_start"]), era=eras.index)
+    joined = starts.merge(spans, on="person_id", how="inner")
+    within = (joined["start"] >= joined["obs_start"]) & (joined["start"] <= joined["obs_end"])
+    inside = joined[within]
+    ends = inside.groupby("era")["obs_end"].max()
+    return ends.reindex(eras.index)
+
+
 def _therapies(
-    eras: pd.DataFrame, drugs: pd.DataFrame, data_cut: dt.date, study_id: dict, log: list[dict]
+    eras: pd.DataFrame,
+    drugs: pd.DataFrame,
+    data_cut: dt.date,
+    study_id: dict,
+    log: list[dict],
+    periods: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
+    """One course per era. A course still covered on the last day of the person's observation
+    period (before the data cut) is censored there: stop date = that day, stop reason
+    ``end_of_follow_up``, never a stop."""
     eras = eras.sort_values(["person_id", "era_start", "drug"]).reset_index(drop=True)
     start = pd.to_datetime(eras["era_start"]).dt.date
     last_covered = pd.to_datetime(eras["era_end"]).dt.date - dt.timedelta(days=1)
+    observed_to = _observation_end(eras, periods)
+    censored = (
+        observed_to.notna()
+        & (observed_to < pd.Timestamp(data_cut))
+        & (pd.to_datetime(eras["era_end"]) - pd.Timedelta(days=1) >= observed_to)
+    ).to_numpy(bool)
+    last_covered = last_covered.where(~censored, observed_to.dt.date)
     after_cut = start > data_cut
     late = eras[after_cut]
     _log_records(
@@ -385,7 +417,10 @@ def _therapies(
             "stop_date": [
                 None if o else _iso(d) for o, d in zip(ongoing, last_covered, strict=True)
             ],
-            "stop_reason": ["" if o else "unknown" for o in ongoing],
+            "stop_reason": [
+                "" if o else (END_OF_FOLLOW_UP if c else "unknown")
+                for o, c in zip(ongoing, censored, strict=True)
+            ],
             "interval_days": eras["drug"].map(interval).astype("Int64"),
         }
     )

@@ -265,14 +265,19 @@ def table_drugs_and_regimens(cohort: Cohort) -> ReportTable:
 
 def persistence_data(patients: pd.DataFrame) -> pd.DataFrame:
     """Per patient of the cohort: months on DTT and whether DTT ended (event) or was ongoing
-    (censored)."""
+    at the data cut or when follow-up ended (censored)."""
     p = patients
+    follow_up_ended = (
+        p["follow_up_ended"].fillna(False).astype(bool)
+        if "follow_up_ended" in p
+        else pd.Series(False, index=p.index)
+    )
     return pd.DataFrame(
         {
             "patient_id": p["patient_id"],
             "diagnosis": p["diagnosis"],
             "months": p["duration_days"].astype(float) / DAYS_PER_MONTH,
-            "ended": ~p["ongoing_at_data_cut"].astype(bool),
+            "ended": ~p["ongoing_at_data_cut"].astype(bool) & ~follow_up_ended,
             "status": p["status"],
         }
     )

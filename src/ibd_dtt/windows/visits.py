@@ -252,8 +252,10 @@ def derive_analysis_visits(
         )
     )
 
-    candidates = pd.concat([p for p in log_parts if len(p)], ignore_index=True)
-    candidates = candidates.reindex(columns=list(CANDIDATE_COLUMNS))
+    logged = [p for p in log_parts if len(p)]
+    candidates = (  # no assessment at all (an EHR extract without labs): an empty log
+        pd.concat(logged, ignore_index=True) if logged else pd.DataFrame()
+    ).reindex(columns=list(CANDIDATE_COLUMNS))
     candidates = candidates.sort_values(
         ["patient_id", "parameter", "visit_date", "window"], na_position="last", kind="stable"
     ).reset_index(drop=True)
