@@ -1,4 +1,7 @@
-"""Hand-built cases pin the era and combination rules (issue 5, "Done when"), on DuckDB.
+"""Hand-built cases pin the era and combination rules (issues 5 and 13), on DuckDB, in
+OHDSI's inclusive-date terms: a record on day s covering c days covers s .. s + c - 1 (its
+era_end is the last covered day); the next record joins while it starts on or before
+era_end + era_gap; two eras combine when min(era_end) - max(era_start) >= combination_window.
 
 Intervals from the drug catalogue: IFX and VDZ and UST every 56 days, ADA every 14 days.
 Concept IDs are the catalogue's OMOP ingredient concepts.
@@ -38,26 +41,36 @@ def run(expr) -> pd.DataFrame:
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
 
 
-def test_gap_of_exactly_era_gap_days_merges():
-    # IFX day 0 covers days 0-55 (era_end 56); next dose day 86 = 30 uncovered days -> merge.
+def test_start_on_era_end_plus_era_gap_merges():
+    # IFX day 0 covers days 0-55 (era_end 55); next dose on day 85 = 55 + 30 -> merges.
+    eras = run(derive_drug_eras(exposures((1, "IFX", 0, None), (1, "IFX", 85, None))))
+    assert eras[["drug", "era_start", "era_end", "records"]].values.tolist() == [["IFX", 0, 140, 2]]
+
+
+def test_one_day_later_splits():
     eras = run(derive_drug_eras(exposures((1, "IFX", 0, None), (1, "IFX", 86, None))))
-    assert eras[["drug", "era_start", "era_end", "records"]].values.tolist() == [["IFX", 0, 142, 2]]
+    assert eras[["era_start", "era_end"]].values.tolist() == [[0, 55], [86, 141]]
 
 
-def test_one_day_more_than_era_gap_splits():
-    eras = run(derive_drug_eras(exposures((1, "IFX", 0, None), (1, "IFX", 87, None))))
-    assert eras[["era_start", "era_end"]].values.tolist() == [[0, 56], [87, 143]]
+def test_era_gap_zero_splits_back_to_back_records():
+    # as OHDSI's era builder: with era_gap 0 a record starting the day after the last covered
+    # day (56 > 55 + 0) opens a new era; one starting on a covered day joins
+    eras = run(derive_drug_eras(exposures((1, "IFX", 0, None), (1, "IFX", 56, None)), era_gap=0))
+    assert eras[["era_start", "era_end"]].values.tolist() == [[0, 55], [56, 111]]
+    eras = run(derive_drug_eras(exposures((1, "IFX", 0, None), (1, "IFX", 55, None)), era_gap=0))
+    assert eras[["era_start", "era_end"]].values.tolist() == [[0, 110]]
 
 
 def test_days_supply_longer_than_the_interval_is_used():
-    # ADA interval 14 days, but a 90-day dispensing covers 90 days.
+    # ADA interval 14 days, but a 90-day dispensing covers days 0-89; day 100 <= 89 + 30
+    # joins and covers days 100-113.
     eras = run(derive_drug_eras(exposures((1, "ADA", 0, 90), (1, "ADA", 100, None))))
-    assert eras[["era_start", "era_end"]].values.tolist() == [[0, 114]]
+    assert eras[["era_start", "era_end"]].values.tolist() == [[0, 113]]
 
 
 def test_era_gap_is_a_parameter():
-    rows = exposures((1, "IFX", 0, None), (1, "IFX", 87, None))
-    assert len(run(derive_drug_eras(rows, era_gap=31))) == 1
+    rows = exposures((1, "IFX", 0, None), (1, "IFX", 86, None))
+    assert len(run(derive_drug_eras(rows, era_gap=31))) == 1  # 86 <= 55 + 31
     with pytest.raises(ValueError, match="era_gap"):
         derive_drug_eras(rows, era_gap=-1)
 
@@ -67,7 +80,7 @@ def test_every_eight_weeks_infusions_stay_one_era():
     # merge here, but an interval of 1 day + 30 would split every infusion).
     rows = exposures(*[(1, "VDZ", 56 * k, None) for k in range(14)])
     eras = run(derive_drug_eras(rows))
-    assert eras[["era_start", "era_end", "records"]].values.tolist() == [[0, 56 * 14, 14]]
+    assert eras[["era_start", "era_end", "records"]].values.tolist() == [[0, 56 * 14 - 1, 14]]
 
 
 def test_rows_in_random_order_give_the_same_eras():
@@ -79,16 +92,17 @@ def test_rows_in_random_order_give_the_same_eras():
 
 
 def test_overlap_of_exactly_combination_window_counts():
-    # VDZ covers days 0-55 (end 56); UST from day 26: both on days 26-55 = 30 days.
-    eras = derive_drug_eras(exposures((1, "VDZ", 0, None), (1, "UST", 26, None)))
+    # VDZ covers days 0-55 (era_end 55); UST from day 25: min(end) - max(start) = 55 - 25 = 30
+    # (TreatmentPatterns' arithmetic: both are given on days 25-55).
+    eras = derive_drug_eras(exposures((1, "VDZ", 0, None), (1, "UST", 25, None)))
     episodes = run(derive_combination_episodes(eras))
     assert episodes[["regimen", "start", "end", "ended_by", "overlap_days"]].values.tolist() == [
-        ["UST+VDZ", 26, 56, "VDZ", 30]
+        ["UST+VDZ", 25, 55, "VDZ", 30]
     ]
 
 
 def test_overlap_one_day_shorter_does_not_count():
-    eras = derive_drug_eras(exposures((1, "VDZ", 0, None), (1, "UST", 27, None)))
+    eras = derive_drug_eras(exposures((1, "VDZ", 0, None), (1, "UST", 26, None)))  # 55 - 26 = 29
     assert run(derive_combination_episodes(eras)).empty
 
 
@@ -110,8 +124,8 @@ def test_episodes_are_per_person_and_name_the_agent_that_ended_first():
     )
     episodes = run(derive_combination_episodes(eras))
     assert episodes[["person_id", "regimen", "start", "end", "ended_by"]].values.tolist() == [
-        [1, "UST+VDZ", 50, 150, "VDZ"],
-        [2, "TOF+UST", 0, 90, "TOF+UST"],
+        [1, "UST+VDZ", 50, 149, "VDZ"],
+        [2, "TOF+UST", 0, 89, "TOF+UST"],
     ]
 
 
@@ -132,5 +146,5 @@ def test_drug_concepts_map_to_ingredients_through_concept_ancestor():
         pd.DataFrame({"ancestor_concept_id": [CONCEPT["UST"]], "descendant_concept_id": [90000001]})
     )
     eras = run(derive_drug_eras(rows, concept_ancestor=ancestor))
-    assert eras[["drug", "era_start", "era_end", "records"]].values.tolist() == [["UST", 0, 126, 2]]
+    assert eras[["drug", "era_start", "era_end", "records"]].values.tolist() == [["UST", 0, 125, 2]]
     assert run(derive_drug_eras(rows))[["era_start", "records"]].values.tolist() == [[70, 1]]

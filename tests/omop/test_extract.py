@@ -228,10 +228,10 @@ def test_attrition_and_episodes(hand_built):
     assert episodes["patient_id"].tolist() == ["EHR-000001", "EHR-000002"]
     assert episodes["regimen"].tolist() == ["IFX+VDZ", "IFX+VDZ"]
     assert [pd.Timestamp(d).date() for d in episodes["start"]] == [day(400), day(100)]
-    # person 1: IFX last infusion day 530 -> first uncovered day 586: 586 - 400 = 186 days;
-    # person 2: VDZ infusions 100, 156, ..., 492 -> first uncovered day 548: 548 - 100 = 448
-    assert episodes["overlap_days"].tolist() == [186, 448]
-    assert hand_built.study["dtt_min_overlap_days"] == 29
+    # person 1: IFX last infusion day 530 -> last covered day 585: 585 - 400 = 185 days;
+    # person 2: VDZ infusions 100, 156, ..., 492 -> last covered day 547: 547 - 100 = 447
+    assert episodes["overlap_days"].tolist() == [185, 447]
+    assert hand_built.study["dtt_min_overlap_days"] == 30
 
 
 def test_pathways_follow_treatment_patterns_rules():

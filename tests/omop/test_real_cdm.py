@@ -129,20 +129,21 @@ def test_malformed_tables_are_one_line_errors_with_exit_2(synthea, tmp_path):
 # 1119119, VDZ 45774639, UST 40161532) and OMOP's Crohn's disease (201606) and ulcerative
 # colitis (81893). 99999001 is a made-up clinical-drug concept (an ustekinumab product) that
 # reaches its ingredient only through concept_ancestor. Coverage of a record = max(dosing
-# interval, days_supply) = 56 days for all four drugs (docs/omop.md).
+# interval, days_supply) = 56 days for all four drugs: a record on day s covers s .. s + 55
+# (OMOP inclusive dates, docs/omop.md).
 IFX, ADA, VDZ, UST, UST_PRODUCT = 937368, 1119119, 45774639, 40161532, 99999001
 CD, UC = 201606, 81893
 INJECTED = {
     # 9001 CD: UST 2020-01-01, 02-26, 04-22 (covered to 06-16) and VDZ 03-01, 04-26
-    #   (covered to 06-20): UST+VDZ overlap 03-01..06-16 = 108 days >= 30 -> DTT
+    #   (covered to 06-20): 06-16 - 03-01 = 107 days >= 30 -> DTT
     9001: (CD, [(UST, "2020-01-01", 1), (UST, "2020-02-26", 1), (UST, "2020-04-22", 1),
                 (VDZ, "2020-03-01", 1), (VDZ, "2020-04-26", 1)]),
     # 9002 UC: IFX and ADA overlap for months, but both are anti-TNF -> not DTT
     9002: (UC, [(IFX, "2020-01-01", 1), (IFX, "2020-02-26", 1), (ADA, "2020-01-15", 1),
                 (ADA, "2020-01-29", 1)]),
-    # 9003 CD: UST 2020-01-01 (covered 01-01..02-25) and VDZ from 01-28: overlap 29 days,
-    #   one day short of the 30-day combination window -> not DTT
-    9003: (CD, [(UST, "2020-01-01", 1), (VDZ, "2020-01-28", 1)]),
+    # 9003 CD: UST 2020-01-01 (covered 01-01..02-25) and VDZ from 01-27: min(end) - max(start)
+    #   = 02-25 - 01-27 = 29 days, one day short of the 30-day combination window -> not DTT
+    9003: (CD, [(UST, "2020-01-01", 1), (VDZ, "2020-01-27", 1)]),
     # 9004 CD: IFX 2021-01-01, 02-26 and the ustekinumab product (NULL days_supply) from
     #   2021-02-01: reached through concept_ancestor, overlap 2021-02-01..04-22 -> DTT
     9004: (CD, [(IFX, "2021-01-01", 1), (IFX, "2021-02-26", 1), (UST_PRODUCT, "2021-02-01", None)]),

@@ -30,7 +30,7 @@ def reference_episodes(
         start = pd.Timestamp(r.drug_exposure_start_date).date()
         covered = max(int(c.interval_days), int(r.days_supply or 0))
         records[(r.person_id, c.drug, c.mechanism_class)].append(
-            (start, start + dt.timedelta(days=covered))
+            (start, start + dt.timedelta(days=covered - 1))  # last covered day, inclusive
         )
     eras = defaultdict(list)
     for (person, drug, mechanism), spans in records.items():

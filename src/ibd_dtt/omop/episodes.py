@@ -1,9 +1,10 @@
 """DTT combination episodes from treatment eras.
 
-Two eras of advanced therapies of **different** mechanism classes that overlap for at least
-``combination_window`` days (default 30; TreatmentPatterns' name) form an episode: start = the
-later era start, end = the earlier era end (first day not on both), ``ended_by`` = the agent
-whose era ended first (both when they end together), ``overlap_days`` = end - start.
+Two eras of advanced therapies of **different** mechanism classes form an episode when
+``min(era ends) - max(era starts) >= combination_window`` (default 30; TreatmentPatterns'
+name and arithmetic, with OMOP's inclusive end dates): start = the later era start, end = the
+earlier era end (the last day both are covered), ``ended_by`` = the agent whose era ended
+first (both when they end together), ``overlap_days`` = end - start.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ def derive_combination_episodes(eras: ibis.Table, combination_window: int = 30) 
             a.person_id == b.person_id,
             a.drug < b.drug,
             a.mechanism_class != b.mechanism_class,
-            a.era_start < b.era_end,
-            b.era_start < a.era_end,
+            a.era_start <= b.era_end,
+            b.era_start <= a.era_end,
         ],
     ).select(
         person_id=a.person_id,

@@ -34,7 +34,12 @@ def derive_drug_eras(
     concept_ancestor: ibis.Table | None = None,
 ) -> ibis.Table:
     """One row per person x ingredient era: ``person_id, drug, mechanism_class, era_start,
-    era_end`` (first uncovered day), ``records``.
+    era_end`` (the last covered day, inclusive, like OMOP's ``drug_era_end_date``),
+    ``records``.
+
+    OHDSI's arithmetic (the era builder, TreatmentPatterns): a record starting on day ``s``
+    covers days ``s .. s + covered - 1``; the next record of the same ingredient joins the
+    era while it starts on or before ``era_end + era_gap``.
 
     ``drug_exposure`` needs ``person_id, drug_concept_id, drug_exposure_start_date,
     days_supply`` (NULL days_supply = 0, i.e. the dosing interval alone). Drug concepts map to
@@ -61,7 +66,9 @@ def derive_drug_eras(
         start=_.drug_exposure_start_date.cast("date"),
         covered_days=ibis.greatest(_.interval_days, _.days_supply.fill_null(0)).cast("int64"),
     )
-    records = records.mutate(end=(_.start + _.covered_days.as_interval("D")).cast("date"))
+    records = records.mutate(
+        end=(_.start + (_.covered_days - 1).as_interval("D")).cast("date")  # last covered day
+    )
     by = ["person_id", "ingredient_id"]
     order = [_.start, _.end]
     # One sort of the records: every window below shares this partition and order, so the
@@ -78,7 +85,8 @@ def derive_drug_eras(
             ibis.window(group_by=by, order_by=order, rows=(None, None))
         ),
     )
-    # An era starts where a record begins more than era_gap days after all earlier coverage.
+    # An era starts where a record begins more than era_gap days after the last day covered
+    # by all earlier records (it joins while start <= coverage end + era_gap).
     starts = records.filter(
         _.previous_coverage.isnull() | (_.start.delta(_.previous_coverage, unit="day") > era_gap)
     )

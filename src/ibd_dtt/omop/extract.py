@@ -15,8 +15,9 @@ EHR records into registry values is listed in ``docs/omop.md``; in short:
   to false; a site that has EIM/IMID codes should add them before analysis.
 - **therapies**: one course per drug-aware era (advanced therapies, immunomodulators,
   corticosteroids from the drug catalogue); ``stop_date`` = the last day covered by the last
-  record (``era_end - 1``), empty when coverage reaches the data cut; ``stop_reason`` =
-  ``unknown`` (an EHR shows that a course ended, not why).
+  record (``era_end``, inclusive), empty when coverage reaches the data cut; ``stop_reason`` =
+  ``unknown`` (an EHR shows that a course ended, not why), or ``end_of_follow_up`` when the
+  course is still covered at the end of the person's observation period (censored).
 - **assessments**: one row per person and date with the lab measurements of
   ``concepts/measurements.csv`` in a recognised unit, from ``measurement_lookback_days``
   before the DTT start to the data cut. Scores are only filled when a site maps its score
@@ -177,9 +178,9 @@ def _study(options: ExtractOptions, data_cut: dt.date) -> dict:
         "data_cut_date": data_cut.isoformat(),
         "date_format": "iso",
         "crp_uln_mg_l": 5,
-        # OMOP episodes need `combination_window` days of overlapping coverage; extracted
-        # stop dates are the last covered day, so the registry counts one day fewer.
-        "dtt_min_overlap_days": max(options.combination_window - 1, 0),
+        # OMOP episodes need min(last covered day) - max(start) >= combination_window, and
+        # extracted stop dates are the last covered day: the registry rule is the same.
+        "dtt_min_overlap_days": options.combination_window,
     }
 
 
@@ -385,12 +386,12 @@ def _therapies(
     ``end_of_follow_up``, never a stop."""
     eras = eras.sort_values(["person_id", "era_start", "drug"]).reset_index(drop=True)
     start = pd.to_datetime(eras["era_start"]).dt.date
-    last_covered = pd.to_datetime(eras["era_end"]).dt.date - dt.timedelta(days=1)
+    last_covered = pd.to_datetime(eras["era_end"]).dt.date  # era ends are inclusive
     observed_to = _observation_end(eras, periods)
     censored = (
         observed_to.notna()
         & (observed_to < pd.Timestamp(data_cut))
-        & (pd.to_datetime(eras["era_end"]) - pd.Timedelta(days=1) >= observed_to)
+        & (pd.to_datetime(eras["era_end"]) >= observed_to)
     ).to_numpy(bool)
     last_covered = last_covered.where(~censored, observed_to.dt.date)
     after_cut = start > data_cut

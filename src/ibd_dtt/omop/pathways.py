@@ -2,12 +2,13 @@
 vocabulary of OHDSI TreatmentPatterns (peers.md section 1).
 
 Rule: cut each person's time line at every era start and end; each piece is labelled with the
-drugs covering it (``+``-joined, alphabetical). Then, in order:
+drugs covering it (``+``-joined, alphabetical). A piece's duration is OHDSI's ``end - start``
+with inclusive ends (one less than the days it covers). Then, in order:
 
-1. a piece with two or more drugs lasting fewer than ``combination_window`` days is not a
-   combination (a switch with overlapping coverage) and is dropped;
-2. a single-drug piece that directly follows a combination and lasts fewer than
-   ``min_post_combination_duration`` days is dropped (TreatmentPatterns'
+1. a piece with two or more drugs whose duration is less than ``combination_window`` is not
+   a combination (a switch with overlapping coverage) and is dropped;
+2. a single-drug piece that directly follows a combination, with a duration less than
+   ``min_post_combination_duration``, is dropped (TreatmentPatterns'
    ``minPostCombinationDuration``);
 3. pieces with no drug are dropped and consecutive pieces with the same label merge.
 
@@ -27,7 +28,7 @@ def derive_treatment_pathways(
 ) -> pd.DataFrame:
     """One row per person: ``person_id, pathway, steps, first_start``.
 
-    ``eras``: ``person_id, drug, era_start, era_end`` (``era_end`` = first uncovered day).
+    ``eras``: ``person_id, drug, era_start, era_end`` (``era_end`` = last covered day).
 
     >>> eras = pd.DataFrame({"person_id": [1, 1, 1], "drug": ["IFX", "UST", "VDZ"],
     ...     "era_start": pd.to_datetime(["2020-01-01", "2020-06-01", "2020-09-01"]),
@@ -37,8 +38,9 @@ def derive_treatment_pathways(
     """
     rows = []
     for person_id, group in eras.groupby("person_id", sort=True):
+        # half-open spans [start, last day + 1): pieces then tile the time line exactly
         spans = [
-            (pd.Timestamp(s), pd.Timestamp(e), d)
+            (pd.Timestamp(s), pd.Timestamp(e) + pd.Timedelta(days=1), d)
             for s, e, d in zip(group["era_start"], group["era_end"], group["drug"], strict=True)
         ]
         labels = _pieces(spans, combination_window, min_post_combination_duration)
@@ -60,7 +62,8 @@ def _pieces(
     pieces = []
     for left, right in itertools.pairwise(cuts):
         drugs = sorted({d for s, e, d in spans if s <= left and right <= e})
-        pieces.append(("+".join(drugs), len(drugs), (right - left).days))
+        # duration as OHDSI counts it: last day - first day (inclusive ends)
+        pieces.append(("+".join(drugs), len(drugs), (right - left).days - 1))
     kept: list[tuple[str, int, int]] = []
     previous_was_combination = False
     for label, n_drugs, days in pieces:
@@ -73,7 +76,7 @@ def _pieces(
             continue
         previous_was_combination = n_drugs >= 2
         if kept and kept[-1][0] == label:
-            kept[-1] = (label, n_drugs, kept[-1][2] + days)
+            kept[-1] = (label, n_drugs, kept[-1][2] + days + 1)
         else:
             kept.append((label, n_drugs, days))
     return [label for label, _n, _d in kept]
