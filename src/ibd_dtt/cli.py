@@ -525,6 +525,85 @@ def omop_episodes_command(
     console.print(f"{episodes.num_rows} DTT episodes written to {escape(str(out))}")
 
 
+@omop_app.command("pathways")
+@_guarded
+def omop_pathways_command(
+    cdm: CdmOpt,
+    out: Annotated[Path, typer.Option(help="Folder to write the aggregated pathways to.")],
+    era_gap: EraGapOpt = 30,
+    combination_window: CombinationWindowOpt = 30,
+    min_post_combination_duration: Annotated[
+        int, typer.Option(help="Shortest single-drug piece kept right after a combination.")
+    ] = 30,
+    min_cell_count: Annotated[
+        int, typer.Option(help="Counts from 1 to this - 1 are censored (0 = off).")
+    ] = 5,
+    censor_type: Annotated[
+        str, typer.Option(help="How: minCellCount, remove or mean (TreatmentPatterns' names).")
+    ] = "minCellCount",
+    schema: SchemaOpt = None,
+) -> None:
+    """Treatment pathways of every person with an advanced therapy, aggregated for sharing:
+    counts overall and by age group, sex and index year, Sankey transitions and sunburst
+    counts, with small cells censored. No person-level row leaves this command."""
+    from ibd_dtt.omop import derive_drug_eras, derive_treatment_pathways, summarise_pathways
+    from ibd_dtt.omop.cdm import open_cdm, require
+    from ibd_dtt.omop.pathway_summary import CENSOR_TYPES
+
+    _check_era_parameters(era_gap, combination_window)
+    if censor_type not in CENSOR_TYPES or min_cell_count < 0 or min_post_combination_duration < 0:
+        _error(
+            f"--censor-type must be one of {', '.join(CENSOR_TYPES)}; --min-cell-count and "
+            "--min-post-combination-duration must be 0 or more"
+        )
+        raise typer.Exit(EXIT_UNUSABLE)
+    tables = open_cdm(cdm, schema=schema)
+    require(tables, "drug_exposure", "person")
+    with console.status("deriving treatment eras and pathways"):
+        eras = derive_drug_eras(
+            tables["drug_exposure"],
+            era_gap=era_gap,
+            concept_ancestor=tables.get("concept_ancestor"),
+        ).to_pandas()
+        pathways = derive_treatment_pathways(
+            eras, combination_window, min_post_combination_duration
+        )
+        persons = (
+            tables["person"].select("person_id", "year_of_birth", "gender_concept_id").to_pandas()
+        )
+        summary = summarise_pathways(pathways, persons, min_cell_count, censor_type)
+    with output_folder(out, kind="aggregated pathways") as folder:
+        write_pathway_summary(summary, folder, era_gap, combination_window,
+                              min_post_combination_duration)  # fmt: skip
+    console.print(
+        f"{len(pathways):,} person(s) with an advanced therapy; "
+        f"{summary.sunburst.shape[0]} distinct pathway(s) shared; {escape(summary.censoring)}"
+    )
+    if pathways.empty:
+        console.print("No person with an advanced therapy in this CDM: the files hold no rows.")
+    console.print(f"aggregated pathways written to {escape(str(out))}")
+
+
+def write_pathway_summary(summary, folder: Path, era_gap: int, window: int, post: int) -> None:
+    from ibd_dtt.outputs import neutralise_formulas
+
+    for name, frame in (
+        ("treatment_pathways", summary.pathways),
+        ("strata", summary.strata),
+        ("sankey", summary.sankey),
+        ("sunburst", summary.sunburst),
+    ):
+        neutralise_formulas(frame).to_csv(folder / f"{name}.csv", index=False)
+    (folder / "README.txt").write_text(
+        "Aggregated treatment pathways (ibd-dtt omop pathways): counts only, no person-level\n"
+        "row, identifier or date. Rules: docs/omop.md.\n"
+        f"Parameters: era_gap {era_gap}, combination_window {window}, "
+        f"min_post_combination_duration {post}.\n"
+        f"Censoring: {summary.censoring}.\n",
+        encoding="utf-8",
+    )
+
+
 @omop_app.command("extract")
 @_guarded
 def omop_extract_command(

@@ -86,6 +86,13 @@ def test_every_form_runs_with_exit_0_and_clean_stderr(synthea, tmp_path, form):
     )
     assert episodes.exit_code == 0, episodes.stdout
     assert pq.read_table(tmp_path / "e.parquet").num_rows == 0
+    pathways = runner.invoke(
+        app, ["omop", "pathways", "--cdm", str(cdm), "--out", str(tmp_path / "pathways")]
+    )
+    assert pathways.exit_code == 0, pathways.stdout
+    assert "No person with an advanced therapy" in " ".join(pathways.stdout.split())
+    header = (tmp_path / "pathways" / "treatment_pathways.csv").read_text().strip()
+    assert header == "stratum_type,stratum,pathway,n,percent,censored"
 
 
 def test_malformed_tables_are_one_line_errors_with_exit_2(synthea, tmp_path):
@@ -210,6 +217,34 @@ def test_injected_persons_give_the_hand_counted_episodes(injected, tmp_path, for
     assert episodes["person_id"].tolist() == [9001, 9004, 9005]
     assert episodes["regimen"].tolist() == ["UST+VDZ", "IFX+UST", "UST+VDZ"]
 
+    pathways = runner.invoke(
+        app,
+        [
+            "omop",
+            "pathways",
+            "--cdm",
+            str(cdm),
+            "--out",
+            str(tmp_path / "p"),
+            "--min-cell-count",
+            "0",
+        ],
+    )
+    assert pathways.exit_code == 0, pathways.stdout
+    sunburst = pd.read_csv(tmp_path / "p" / "sunburst.csv").set_index("pathway")["n"].to_dict()
+    # 9001: UST from 01-01, UST+VDZ 03-01..06-16, VDZ alone 06-17..06-20 (3 days, shorter
+    #   than min_post_combination_duration 30: dropped) -> UST -> UST+VDZ; 9005 the same;
+    # 9002: ADA (01-15..02-11) lies inside IFX (01-01..04-21): IFX+ADA lasts 27 days (< 30, a
+    #   switch artefact, dropped) and the IFX pieces around it merge -> IFX;
+    # 9003: UST 01-01..02-25, VDZ 01-27..03-22: UST+VDZ 29 days (< 30) -> UST -> VDZ;
+    # 9004: IFX 01-01..04-22, UST 02-01..03-28: IFX+UST 55 days, IFX alone after it 24 days
+    #   (< 30, dropped) -> IFX -> IFX+UST
+    assert sunburst == {
+        "UST -> UST+VDZ": 2,
+        "IFX": 1,
+        "UST -> VDZ": 1,
+        "IFX -> IFX+UST": 1,
+    }
     done = _run("omop", "extract", "--cdm", str(cdm), "--out", str(tmp_path / "registry"))
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stderr == ""

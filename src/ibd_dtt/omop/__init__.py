@@ -9,12 +9,14 @@ from ibd_dtt.omop.conditions import derive_ibd_cohort
 from ibd_dtt.omop.episodes import derive_combination_episodes
 from ibd_dtt.omop.eras import advanced_therapy_concepts, derive_drug_eras
 from ibd_dtt.omop.extract import Extraction, ExtractOptions, extract_registry, write_extraction
+from ibd_dtt.omop.pathway_summary import PathwaySummary, summarise_pathways
 from ibd_dtt.omop.pathways import derive_treatment_pathways
 
 __all__ = [
     "CdmError",
     "ExtractOptions",
     "Extraction",
+    "PathwaySummary",
     "advanced_therapy_concepts",
     "derive_combination_episodes",
     "derive_drug_eras",
@@ -25,5 +27,6 @@ __all__ = [
     "load_concept_set",
     "open_cdm",
     "require",
+    "summarise_pathways",
     "write_extraction",
 ]
