@@ -535,6 +535,19 @@ def omop_pathways_command(
     min_post_combination_duration: Annotated[
         int, typer.Option(help="Shortest single-drug piece kept right after a combination.")
     ] = 30,
+    filter_treatments: Annotated[
+        str,
+        typer.Option(
+            help="changes (merge repeats), all (keep A -> A after a gap), first (first "
+            "occurrence of each; TreatmentPatterns' default)."
+        ),
+    ] = "changes",
+    max_path_length: Annotated[
+        int | None, typer.Option(help="Keep the first N steps of each pathway.")
+    ] = None,
+    min_era_duration: Annotated[
+        int, typer.Option(help="Leave out eras shorter than this many days.")
+    ] = 0,
     min_cell_count: Annotated[
         int, typer.Option(help="Counts from 1 to this - 1 are censored (0 = off).")
     ] = 5,
@@ -549,8 +562,15 @@ def omop_pathways_command(
     from ibd_dtt.omop import derive_drug_eras, derive_treatment_pathways, summarise_pathways
     from ibd_dtt.omop.cdm import open_cdm, require
     from ibd_dtt.omop.pathway_summary import CENSOR_TYPES
+    from ibd_dtt.omop.pathways import FILTER_TREATMENTS
 
     _check_era_parameters(era_gap, combination_window)
+    if filter_treatments not in FILTER_TREATMENTS or (max_path_length or 1) < 1:
+        _error(
+            f"--filter-treatments must be one of {', '.join(FILTER_TREATMENTS)}; "
+            "--max-path-length at least 1"
+        )
+        raise typer.Exit(EXIT_UNUSABLE)
     if censor_type not in CENSOR_TYPES or min_cell_count < 0 or min_post_combination_duration < 0:
         _error(
             f"--censor-type must be one of {', '.join(CENSOR_TYPES)}; --min-cell-count and "
@@ -566,15 +586,26 @@ def omop_pathways_command(
             concept_ancestor=tables.get("concept_ancestor"),
         ).to_pandas()
         pathways = derive_treatment_pathways(
-            eras, combination_window, min_post_combination_duration
+            eras,
+            combination_window,
+            min_post_combination_duration,
+            filter_treatments,
+            max_path_length,
+            min_era_duration,
         )
         persons = (
             tables["person"].select("person_id", "year_of_birth", "gender_concept_id").to_pandas()
         )
         summary = summarise_pathways(pathways, persons, min_cell_count, censor_type)
     with output_folder(out, kind="aggregated pathways") as folder:
-        write_pathway_summary(summary, folder, era_gap, combination_window,
-                              min_post_combination_duration)  # fmt: skip
+        write_pathway_summary(
+            summary,
+            folder,
+            f"era_gap {era_gap}, combination_window {combination_window}, "
+            f"min_post_combination_duration {min_post_combination_duration}, "
+            f"filter_treatments {filter_treatments}, max_path_length {max_path_length}, "
+            f"min_era_duration {min_era_duration}",
+        )
     console.print(
         f"{len(pathways):,} person(s) with an advanced therapy; "
         f"{summary.sunburst.shape[0]} distinct pathway(s) shared; {escape(summary.censoring)}"
@@ -584,7 +615,7 @@ def omop_pathways_command(
     console.print(f"aggregated pathways written to {escape(str(out))}")
 
 
-def write_pathway_summary(summary, folder: Path, era_gap: int, window: int, post: int) -> None:
+def write_pathway_summary(summary, folder: Path, parameters: str) -> None:
     from ibd_dtt.outputs import neutralise_formulas
 
     for name, frame in (
@@ -597,8 +628,7 @@ def write_pathway_summary(summary, folder: Path, era_gap: int, window: int, post
     (folder / "README.txt").write_text(
         "Aggregated treatment pathways (ibd-dtt omop pathways): counts only, no person-level\n"
         "row, identifier or date. Rules: docs/omop.md.\n"
-        f"Parameters: era_gap {era_gap}, combination_window {window}, "
-        f"min_post_combination_duration {post}.\n"
+        f"Parameters: {parameters}.\n"
         f"Censoring: {summary.censoring}.\n",
         encoding="utf-8",
     )

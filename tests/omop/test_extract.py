@@ -352,3 +352,27 @@ def test_a_site_concept_file_may_leave_out_optional_columns(tmp_path):
     assert events["concept_id"].isna().all() and events["snomed_code"].tolist() == ["4740000"]
     labs = load_concept_set("measurements", tmp_path)
     assert labs["unit_concept_id"].isna().all() and labs["unit_source_values"].tolist() == [""]
+
+
+def test_pathway_options_named_as_in_treatment_patterns():
+    def eras(*rows):
+        return pd.DataFrame(
+            [(1, d, day(s), day(e)) for d, s, e in rows],
+            columns=["person_id", "drug", "era_start", "era_end"],
+        )
+
+    # IFX, a 100-day gap, IFX again, then UST, then IFX: the filters differ
+    course = eras(("IFX", 0, 99), ("IFX", 200, 299), ("UST", 300, 349), ("IFX", 400, 499))
+
+    def pathway(**options):
+        return derive_treatment_pathways(course, **options)["pathway"].item()
+
+    assert pathway() == "IFX -> UST -> IFX"  # changes: repeats merge
+    assert pathway(filter_treatments="all") == "IFX -> IFX -> UST -> IFX"  # A -> A kept
+    assert pathway(filter_treatments="first") == "IFX -> UST"  # first occurrence of each
+    assert pathway(max_path_length=2) == "IFX -> UST"
+    # an era shorter than min_era_duration (UST: 349 - 300 = 49 days) is left out
+    assert pathway(min_era_duration=50) == "IFX"
+    assert pathway(min_era_duration=50, filter_treatments="all") == "IFX -> IFX -> IFX"
+    with pytest.raises(ValueError, match="filter_treatments"):
+        pathway(filter_treatments="last")

@@ -10,7 +10,13 @@ with inclusive ends (one less than the days it covers). Then, in order:
 2. a single-drug piece that directly follows a combination, with a duration less than
    ``min_post_combination_duration``, is dropped (TreatmentPatterns'
    ``minPostCombinationDuration``);
-3. pieces with no drug are dropped and consecutive pieces with the same label merge.
+3. pieces with no drug are dropped and consecutive pieces with the same label merge
+   (``filter_treatments="changes"``, the default here; ``"all"`` keeps a repeat after a gap,
+   ``A -> A``; ``"first"`` keeps only the first occurrence of each label, TreatmentPatterns'
+   default);
+4. eras shorter than ``min_era_duration`` days are left out before the cut, and the pathway
+   is cut after ``max_path_length`` steps (TreatmentPatterns' ``minEraDuration`` and
+   ``maxPathLength``; ``None`` = no limit).
 
 With the defaults (30 and 30 days) a combination in a pathway is exactly a DTT episode of
 :func:`derive_combination_episodes` (overlap >= ``combination_window``).
@@ -22,9 +28,16 @@ import itertools
 
 import pandas as pd
 
+FILTER_TREATMENTS = ("first", "changes", "all")
+
 
 def derive_treatment_pathways(
-    eras: pd.DataFrame, combination_window: int = 30, min_post_combination_duration: int = 30
+    eras: pd.DataFrame,
+    combination_window: int = 30,
+    min_post_combination_duration: int = 30,
+    filter_treatments: str = "changes",
+    max_path_length: int | None = None,
+    min_era_duration: int = 0,
 ) -> pd.DataFrame:
     """One row per person: ``person_id, pathway, steps, first_start``.
 
@@ -36,6 +49,13 @@ def derive_treatment_pathways(
     >>> derive_treatment_pathways(eras)["pathway"].item()
     'IFX -> UST -> UST+VDZ -> VDZ'
     """
+    if filter_treatments not in FILTER_TREATMENTS:
+        raise ValueError(f"filter_treatments must be one of {', '.join(FILTER_TREATMENTS)}")
+    if max_path_length is not None and max_path_length < 1:
+        raise ValueError("max_path_length must be at least 1 (or None)")
+    if min_era_duration > 0 and not eras.empty:
+        duration = (pd.to_datetime(eras["era_end"]) - pd.to_datetime(eras["era_start"])).dt.days
+        eras = eras[duration >= min_era_duration]
     rows = []
     for person_id, group in eras.groupby("person_id", sort=True):
         # half-open spans [start, last day + 1): pieces then tile the time line exactly
@@ -43,7 +63,9 @@ def derive_treatment_pathways(
             (pd.Timestamp(s), pd.Timestamp(e) + pd.Timedelta(days=1), d)
             for s, e, d in zip(group["era_start"], group["era_end"], group["drug"], strict=True)
         ]
-        labels = _pieces(spans, combination_window, min_post_combination_duration)
+        labels = _pieces(
+            spans, combination_window, min_post_combination_duration, filter_treatments
+        )[:max_path_length]
         rows.append(
             {
                 "person_id": person_id,
@@ -56,7 +78,10 @@ def derive_treatment_pathways(
 
 
 def _pieces(
-    spans: list[tuple[pd.Timestamp, pd.Timestamp, str]], window: int, post: int
+    spans: list[tuple[pd.Timestamp, pd.Timestamp, str]],
+    window: int,
+    post: int,
+    filter_treatments: str = "changes",
 ) -> list[str]:
     cuts = sorted({t for s, e, _d in spans for t in (s, e)})
     pieces = []
@@ -66,17 +91,24 @@ def _pieces(
         pieces.append(("+".join(drugs), len(drugs), (right - left).days - 1))
     kept: list[tuple[str, int, int]] = []
     previous_was_combination = False
+    after_gap = False
     for label, n_drugs, days in pieces:
         if n_drugs == 0:
             previous_was_combination = False
+            after_gap = True
             continue
         if n_drugs >= 2 and days < window:
             continue
         if n_drugs == 1 and previous_was_combination and days < post:
             continue
         previous_was_combination = n_drugs >= 2
-        if kept and kept[-1][0] == label:
+        repeat_after_gap = after_gap and filter_treatments == "all"
+        after_gap = False
+        if kept and kept[-1][0] == label and not repeat_after_gap:
             kept[-1] = (label, n_drugs, kept[-1][2] + days + 1)
         else:
             kept.append((label, n_drugs, days))
-    return [label for label, _n, _d in kept]
+    labels = [label for label, _n, _d in kept]
+    if filter_treatments == "first":
+        labels = list(dict.fromkeys(labels))
+    return labels
