@@ -48,9 +48,10 @@ def _error(message: object) -> None:
     console.print(f"[bold red]error[/]: {escape(str(message))}")
 
 
-def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+def _guarded(command: Callable[..., Any], database: bool = False) -> Callable[..., Any]:
     """A command whose deliberate errors (unusable input or output) print one line and exit
-    2 instead of a traceback."""
+    2 instead of a traceback; with ``database``, also errors of the database engine reading
+    a CDM (an OMOP command's input)."""
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
@@ -62,7 +63,7 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:
             # A database engine refusing a CDM it cannot read (a type it cannot convert, a
             # file it cannot open) is a problem of the input, said in one line.
-            if type(exc).__module__.split(".")[0] not in DATABASE_MODULES:
+            if not database or type(exc).__module__.split(".")[0] not in DATABASE_MODULES:
                 raise
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             _error(f"the CDM could not be read: {type(exc).__name__}: {first}")
@@ -72,6 +73,10 @@ def _guarded(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 DATABASE_MODULES = ("duckdb", "_duckdb", "ibis", "pyspark", "py4j", "psycopg", "pyarrow")
+
+
+def _cdm_guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+    return _guarded(command, database=True)
 
 
 DataArg = Annotated[
@@ -477,7 +482,7 @@ def _check_era_parameters(era_gap: int, combination_window: int) -> None:
 
 
 @omop_app.command("episodes")
-@_guarded
+@_cdm_guarded
 def omop_episodes_command(
     cdm: CdmOpt,
     out: Annotated[Path, typer.Option(help="Parquet file to write the episodes to.")],
@@ -526,7 +531,7 @@ def omop_episodes_command(
 
 
 @omop_app.command("pathways")
-@_guarded
+@_cdm_guarded
 def omop_pathways_command(
     cdm: CdmOpt,
     out: Annotated[Path, typer.Option(help="Folder to write the aggregated pathways to.")],
@@ -635,7 +640,7 @@ def write_pathway_summary(summary, folder: Path, parameters: str) -> None:
 
 
 @omop_app.command("extract")
-@_guarded
+@_cdm_guarded
 def omop_extract_command(
     cdm: CdmOpt,
     out: Annotated[Path, typer.Option(help="Folder to write the registry tables to.")],
