@@ -232,15 +232,20 @@ def test_injected_persons_give_the_hand_counted_episodes(injected, tmp_path, for
     )
     assert pathways.exit_code == 0, pathways.stdout
     sunburst = pd.read_csv(tmp_path / "p" / "sunburst.csv").set_index("pathway")["n"].to_dict()
-    # 9001: UST from 01-01, UST+VDZ 03-01..06-16, VDZ alone 06-17..06-20 (3 days, shorter
-    #   than min_post_combination_duration 30: dropped) -> UST -> UST+VDZ; 9005 the same;
+    # 9001: UST alone 01-01..02-29 (59 days), UST+VDZ 03-01..06-16, VDZ alone 06-17..06-20
+    #   (3 days: a piece split off a combination and shorter than
+    #   min_post_combination_duration 30, dropped) -> UST -> UST+VDZ;
+    # 9005: UST alone 06-01..06-14 (13 days) and VDZ alone 09-21..10-04 (13 days) are both
+    #   split pieces shorter than 30, dropped before and after the combination, as
+    #   TreatmentPatterns does -> UST+VDZ;
     # 9002: ADA (01-15..02-11) lies inside IFX (01-01..04-21): IFX+ADA lasts 27 days (< 30, a
     #   switch artefact, dropped) and the IFX pieces around it merge -> IFX;
     # 9003: UST 01-01..02-25, VDZ 01-27..03-22: UST+VDZ 29 days (< 30) -> UST -> VDZ;
-    # 9004: IFX 01-01..04-22, UST 02-01..03-28: IFX+UST 55 days, IFX alone after it 24 days
-    #   (< 30, dropped) -> IFX -> IFX+UST
+    # 9004: IFX 01-01..04-22, UST 02-01..03-28: IFX alone before (30 days) is kept, IFX+UST
+    #   55 days, IFX alone after it 24 days (< 30, dropped) -> IFX -> IFX+UST
     assert sunburst == {
-        "UST -> UST+VDZ": 2,
+        "UST -> UST+VDZ": 1,
+        "UST+VDZ": 1,
         "IFX": 1,
         "UST -> VDZ": 1,
         "IFX -> IFX+UST": 1,

@@ -7,13 +7,13 @@ with inclusive ends (one less than the days it covers). Then, in order:
 
 1. a piece with two or more drugs whose duration is less than ``combination_window`` is not
    a combination (a switch with overlapping coverage) and is dropped;
-2. a single-drug piece that directly follows a combination, with a duration less than
-   ``min_post_combination_duration``, is dropped (TreatmentPatterns'
-   ``minPostCombinationDuration``);
+2. a single-drug piece split off an era by an adjacent combination (right before or right
+   after it), with a duration less than ``min_post_combination_duration``, is dropped
+   (TreatmentPatterns' ``minPostCombinationDuration`` applies to both sides);
 3. pieces with no drug are dropped and consecutive pieces with the same label merge
-   (``filter_treatments="changes"``, the default here; ``"all"`` keeps a repeat after a gap,
-   ``A -> A``; ``"first"`` keeps only the first occurrence of each label, TreatmentPatterns'
-   default);
+   (``filter_treatments="changes"``, the default here); ``"all"`` makes every era a step
+   (``A -> A`` for two eras of A, after a gap or back to back); ``"first"`` keeps only the
+   first occurrence of each label (TreatmentPatterns' default);
 4. eras shorter than ``min_era_duration`` days are left out before the cut, and the pathway
    is cut after ``max_path_length`` steps (TreatmentPatterns' ``minEraDuration`` and
    ``maxPathLength``; ``None`` = no limit).
@@ -84,31 +84,44 @@ def _pieces(
     filter_treatments: str = "changes",
 ) -> list[str]:
     cuts = sorted({t for s, e, _d in spans for t in (s, e)})
-    pieces = []
+    pieces = []  # (label, drugs, eras covering it, duration)
     for left, right in itertools.pairwise(cuts):
-        drugs = sorted({d for s, e, d in spans if s <= left and right <= e})
+        eras = frozenset(i for i, (s, e, _d) in enumerate(spans) if s <= left and right <= e)
+        drugs = sorted({spans[i][2] for i in eras})
         # duration as OHDSI counts it: last day - first day (inclusive ends)
-        pieces.append(("+".join(drugs), len(drugs), (right - left).days - 1))
-    kept: list[tuple[str, int, int]] = []
-    previous_was_combination = False
+        pieces.append(("+".join(drugs), len(drugs), eras, (right - left).days - 1))
+    # combinations are pieces of two or more drugs lasting at least `window`
+    combination = [n >= 2 and days >= window for _l, n, _e, days in pieces]
+
+    def split_from_combination(i: int) -> bool:
+        """A single-drug piece cut off an era by an adjacent combination that holds it
+        (before or after it: TreatmentPatterns' minPostCombinationDuration applies to both)."""
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(pieces) and combination[j] and pieces[i][2] & pieces[j][2]:
+                return True
+        return False
+
+    kept: list[tuple[str, frozenset, int]] = []
     after_gap = False
-    for label, n_drugs, days in pieces:
+    for i, (label, n_drugs, eras, days) in enumerate(pieces):
         if n_drugs == 0:
-            previous_was_combination = False
             after_gap = True
             continue
-        if n_drugs >= 2 and days < window:
+        if n_drugs >= 2 and not combination[i]:
+            continue  # a switch with overlapping coverage, not a combination
+        if n_drugs == 1 and days < post and split_from_combination(i):
             continue
-        if n_drugs == 1 and previous_was_combination and days < post:
-            continue
-        previous_was_combination = n_drugs >= 2
-        repeat_after_gap = after_gap and filter_treatments == "all"
-        after_gap = False
-        if kept and kept[-1][0] == label and not repeat_after_gap:
-            kept[-1] = (label, n_drugs, kept[-1][2] + days + 1)
+        if filter_treatments == "all":
+            # every era is a step: neighbours merge only while the same eras continue
+            same = kept and kept[-1][1] == eras and not after_gap
         else:
-            kept.append((label, n_drugs, days))
-    labels = [label for label, _n, _d in kept]
+            same = kept and kept[-1][0] == label
+        after_gap = False
+        if same:
+            kept[-1] = (label, eras, kept[-1][2] + days + 1)
+        else:
+            kept.append((label, eras, days))
+    labels = [label for label, _e, _d in kept]
     if filter_treatments == "first":
         labels = list(dict.fromkeys(labels))
     return labels
