@@ -48,6 +48,10 @@ def _error(message: object) -> None:
     console.print(f"[bold red]error[/]: {escape(str(message))}")
 
 
+# Modules whose exceptions, raised while an OMOP command reads a CDM, are input errors.
+DATABASE_MODULES = ("duckdb", "_duckdb", "ibis", "pyspark", "py4j", "psycopg", "pyarrow")
+
+
 def _guarded(command: Callable[..., Any], database: bool = False) -> Callable[..., Any]:
     """A command whose deliberate errors (unusable input or output) print one line and exit
     2 instead of a traceback; with ``database``, also errors of the database engine reading
@@ -70,9 +74,6 @@ def _guarded(command: Callable[..., Any], database: bool = False) -> Callable[..
             raise typer.Exit(EXIT_UNUSABLE) from None
 
     return run
-
-
-DATABASE_MODULES = ("duckdb", "_duckdb", "ibis", "pyspark", "py4j", "psycopg", "pyarrow")
 
 
 def _cdm_guarded(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -183,10 +184,8 @@ def _load_for_analysis(data: Path, config: Path | None, allow_rejected: bool):
     return score_registry(result)
 
 
-def _check_jobs(jobs: int) -> None:
-    if jobs < 1:
-        _error("--jobs must be at least 1 (1 = everything in this process)")
-        raise typer.Exit(EXIT_UNUSABLE)
+def _jobs_problem(jobs: int) -> str | None:
+    return "--jobs must be at least 1 (1 = everything in this process)" if jobs < 1 else None
 
 
 JobsOpt = Annotated[
@@ -296,7 +295,9 @@ def outcomes_command(
             f"--after-episode one of {', '.join(_AFTER_EPISODE)}"
         )
         raise typer.Exit(EXIT_UNUSABLE)
-    _check_jobs(jobs)
+    if problem := _jobs_problem(jobs):
+        _error(problem)
+        raise typer.Exit(EXIT_UNUSABLE)
     scored = _load_for_analysis(data, config, allow_rejected)
     analyses = []
     for strategy in strategies:
@@ -373,8 +374,8 @@ def report_command(
         problems.append(f"--ci must be one of {', '.join(_CI_METHODS)}")
     if min_cell_count < 0:
         problems.append("--min-cell-count must be 0 (off) or a positive count")
-    if jobs < 1:
-        problems.append("--jobs must be at least 1 (1 = everything in this process)")
+    if problem := _jobs_problem(jobs):
+        problems.append(problem)
     if problems:
         for problem in problems:
             _error(problem)
@@ -538,12 +539,16 @@ def omop_pathways_command(
     era_gap: EraGapOpt = 30,
     combination_window: CombinationWindowOpt = 30,
     min_post_combination_duration: Annotated[
-        int, typer.Option(help="Shortest single-drug piece kept right after a combination.")
+        int,
+        typer.Option(
+            help="Shortest single-drug piece kept right before or after a combination it was "
+            "split from."
+        ),
     ] = 30,
     filter_treatments: Annotated[
         str,
         typer.Option(
-            help="changes (merge repeats), all (keep A -> A after a gap), first (first "
+            help="changes (merge repeats), all (every era a step: A -> A), first (first "
             "occurrence of each; TreatmentPatterns' default)."
         ),
     ] = "changes",
@@ -566,7 +571,7 @@ def omop_pathways_command(
     counts, with small cells censored. No person-level row leaves this command."""
     from ibd_dtt.omop import derive_drug_eras, derive_treatment_pathways, summarise_pathways
     from ibd_dtt.omop.cdm import open_cdm, require
-    from ibd_dtt.omop.pathway_summary import CENSOR_TYPES
+    from ibd_dtt.omop.pathway_summary import CENSOR_TYPES, write_pathway_summary
     from ibd_dtt.omop.pathways import FILTER_TREATMENTS
 
     _check_era_parameters(era_gap, combination_window)
@@ -618,25 +623,6 @@ def omop_pathways_command(
     if pathways.empty:
         console.print("No person with an advanced therapy in this CDM: the files hold no rows.")
     console.print(f"aggregated pathways written to {escape(str(out))}")
-
-
-def write_pathway_summary(summary, folder: Path, parameters: str) -> None:
-    from ibd_dtt.outputs import neutralise_formulas
-
-    for name, frame in (
-        ("treatment_pathways", summary.pathways),
-        ("strata", summary.strata),
-        ("sankey", summary.sankey),
-        ("sunburst", summary.sunburst),
-    ):
-        neutralise_formulas(frame).to_csv(folder / f"{name}.csv", index=False)
-    (folder / "README.txt").write_text(
-        "Aggregated treatment pathways (ibd-dtt omop pathways): counts only, no person-level\n"
-        "row, identifier or date. Rules: docs/omop.md.\n"
-        f"Parameters: {parameters}.\n"
-        f"Censoring: {summary.censoring}.\n",
-        encoding="utf-8",
-    )
 
 
 @omop_app.command("extract")

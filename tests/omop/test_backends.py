@@ -19,6 +19,10 @@ from ibd_dtt.omop.cdm import CdmError, open_cdm, require
 from ibd_dtt.omop.synth import generate_omop, write_omop
 
 POSTGRES_URL = os.environ.get("IBD_DTT_TEST_POSTGRES_URL")
+needs_postgres = pytest.mark.skipif(
+    not POSTGRES_URL,
+    reason="no PostgreSQL server: set IBD_DTT_TEST_POSTGRES_URL (.ci/run starts one)",
+)
 needs_spark = pytest.mark.skipif(
     shutil.which("java") is None, reason="Spark needs Java 17 (.ci/run installs it)"
 )
@@ -76,10 +80,7 @@ def test_spark_session_catalog_is_a_source(synthetic, duckdb_episodes):
         session.sql(f"DROP DATABASE {database} CASCADE")
 
 
-@pytest.mark.skipif(
-    not POSTGRES_URL,
-    reason="no PostgreSQL server: set IBD_DTT_TEST_POSTGRES_URL (.ci/run starts one)",
-)
+@needs_postgres
 def test_postgresql_server_gives_identical_episodes(synthetic, duckdb_episodes):
     import ibis
 

@@ -7,7 +7,6 @@ DTT episodes are counted by hand below.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import sys
 import uuid
@@ -20,6 +19,12 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
+from test_backends import (
+    POSTGRES_URL,
+    needs_postgres,
+    needs_spark,
+    postgres_connection,
+)  # tests/omop/
 from typer.testing import CliRunner
 
 from ibd_dtt.cli import app
@@ -277,18 +282,12 @@ def test_injected_persons_give_the_hand_counted_episodes(injected, tmp_path, for
     )
 
 
-POSTGRES_URL = os.environ.get("IBD_DTT_TEST_POSTGRES_URL")
 CDM_TABLES = ("person", "observation_period", "condition_occurrence", "drug_exposure",
               "concept_ancestor", "concept", "measurement")  # fmt: skip
 
 
-@pytest.mark.skipif(
-    not POSTGRES_URL,
-    reason="no PostgreSQL server: set IBD_DTT_TEST_POSTGRES_URL (.ci/run starts one)",
-)
+@needs_postgres
 def test_injected_cdm_in_postgresql_with_official_integer_ids(injected, tmp_path):
-    from test_backends import postgres_connection  # same folder: tests/omop/
-
     schema = f"synthea_{uuid.uuid4().hex[:8]}"
     loader = postgres_connection(POSTGRES_URL)
     loader.raw_sql(f"CREATE SCHEMA {schema}")
@@ -317,9 +316,7 @@ def test_injected_cdm_in_postgresql_with_official_integer_ids(injected, tmp_path
         loader.raw_sql(f"DROP SCHEMA {schema} CASCADE")
 
 
-@pytest.mark.skipif(
-    __import__("shutil").which("java") is None, reason="Spark needs Java 17 (.ci/run installs it)"
-)
+@needs_spark
 def test_injected_cdm_on_spark_gives_the_hand_counted_episodes(injected):
     # Spark reads the official 32-bit types from Parquet; the normalisation is Ibis, so the
     # same episodes come out as on DuckDB and PostgreSQL

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -182,4 +183,25 @@ def _censoring_text(min_cell_count: int, censor_type: str) -> str:
         f"{how}; percentages of censored rows are not shown; strata of fewer than "
         f"{min_cell_count} persons are left out (censorType {censor_type!r}, minCellCount "
         f"{min_cell_count}, as in OHDSI TreatmentPatterns)"
+    )
+
+
+def write_pathway_summary(summary: PathwaySummary, folder: Path, parameters: str) -> None:
+    """``treatment_pathways.csv``, ``strata.csv``, ``sankey.csv``, ``sunburst.csv`` and a
+    ``README.txt`` stating ``parameters`` and the censoring, into ``folder``."""
+    from ibd_dtt.outputs import neutralise_formulas
+
+    for name, frame in (
+        ("treatment_pathways", summary.pathways),
+        ("strata", summary.strata),
+        ("sankey", summary.sankey),
+        ("sunburst", summary.sunburst),
+    ):
+        neutralise_formulas(frame).to_csv(folder / f"{name}.csv", index=False)
+    (folder / "README.txt").write_text(
+        "Aggregated treatment pathways (ibd-dtt omop pathways): counts only, no person-level\n"
+        "row, identifier or date. Rules: docs/omop.md.\n"
+        f"Parameters: {parameters}.\n"
+        f"Censoring: {summary.censoring}.\n",
+        encoding="utf-8",
     )

@@ -118,7 +118,9 @@ DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 HEADER_SEARCH_ROWS = 10
 
 
-def _problem(rule, message, expected, table, file, row=None, column=None, value="", warn=False):
+def _problem(
+    rule, message, expected, table, file, row=None, column=None, value="", warn=False, sheet=None
+):
     return Problem(
         "warning" if warn else "error",
         rule,
@@ -126,7 +128,7 @@ def _problem(rule, message, expected, table, file, row=None, column=None, value=
         expected,
         table,
         file,
-        None,
+        sheet,
         row,
         column,
         value=value,
@@ -195,6 +197,41 @@ def _header_index(records: list[tuple[int, list[str]]], table: str) -> int:
             if score >= needed:
                 return i
     return 0
+
+
+def _locate_header(
+    records: list[tuple[int, list[str]]], table: str, file: str, sheet: str | None = None
+) -> tuple[int, list[str] | None, list[Problem]]:
+    """(index of the header row, header, problems) of a table's non-empty rows, in a CSV
+    file or a sheet alike: a title block above the header is skipped with a warning, empty
+    names after the last column (a delimiter at the end of every line) are dropped, and the
+    header is None when a column is named twice (which of the two holds the data cannot be
+    known)."""
+    skip = _header_index(records, table)
+    problems = []
+    if skip:
+        problems.append(
+            _problem(
+                "file.title_rows",
+                f"{skip} row(s) above the header were skipped (a title?); the header is "
+                f"row {records[skip][0]}",
+                "the header in the first row",
+                table,
+                file,
+                row=records[skip][0],
+                warn=True,
+                value=" | ".join(" ".join(r).strip() for _, r in records[:skip])[:80],
+                sheet=sheet,
+            )
+        )
+    row, header = records[skip]
+    header = list(header)
+    while header and not header[-1].strip():
+        header.pop()
+    problems += _check_header(header, table, file, sheet, row)
+    if any(p.rule == "header.duplicate_column" for p in problems):
+        return skip, None, problems
+    return skip, header, problems
 
 
 _DECIMAL_COMMA = re.compile(r"^([<>]=?\s*)?[+-]?\d+,\d+$")
@@ -301,29 +338,10 @@ def read_csv_table(
                 file,
             )
         ]
-    skip = _header_index(numbered, table)
-    if skip:
-        problems.append(
-            _problem(
-                "file.title_rows",
-                f"{skip} row(s) above the header were skipped (a title?); the header is "
-                f"row {numbered[skip][0]}",
-                "the header in the first row",
-                table,
-                file,
-                row=numbered[skip][0],
-                warn=True,
-                value=" | ".join(" ".join(r).strip() for _, r in numbered[:skip])[:80],
-            )
-        )
-    header_line, header = numbered[skip]
-    header = list(header)
-    while header and not header[-1].strip():  # a delimiter at the end of every line
-        header.pop()
-    header_problems = _check_header(header, table, file, None, header_line)
-    problems += header_problems
-    if any(p.rule == "header.duplicate_column" for p in header_problems):
-        return None, problems  # which of the two columns holds the data cannot be known
+    skip, header, found = _locate_header(numbered, table, file)
+    problems += found
+    if header is None:
+        return None, problems
     decimal = options.decimal or ("," if delimiter == ";" else ".")
     numeric = _numeric_columns(header, table) if decimal == "," else []
     converted = 0
@@ -570,28 +588,9 @@ def read_xlsx_tables(path: Path) -> tuple[dict[str, RawTable], list[Problem]]:
                 )
             )
             continue
-        skip = _header_index(records, table)
-        if skip:
-            problems.append(
-                Problem(
-                    "warning",
-                    "file.title_rows",
-                    f"{skip} row(s) above the header were skipped (a title?); the header is "
-                    f"row {records[skip][0]}",
-                    "the header in the first row",
-                    table,
-                    file,
-                    sheet,
-                    records[skip][0],
-                    value=" | ".join(" ".join(r).strip() for _, r in records[:skip])[:80],
-                )
-            )
-        header_row, header = records[skip]
-        while header and not header[-1]:
-            header.pop()
-        header_problems = _check_header(header, table, file, sheet, header_row)
-        problems += header_problems
-        if any(p.rule == "header.duplicate_column" for p in header_problems):
+        skip, header, found = _locate_header(records, table, file, sheet)
+        problems += found
+        if header is None:
             continue
         if filled:
             problems.append(

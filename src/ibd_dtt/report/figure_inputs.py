@@ -15,7 +15,16 @@ import pandas as pd
 from ibd_dtt.errors import IbdDttError
 from ibd_dtt.parallel import checkpoint, run_parallel
 
-FIGURE_COUNT = 6
+# The report's figures, in order (figures.draw_figures draws them under these names).
+FIGURE_NAMES = (
+    "fig1_response_rates",
+    "fig2_swimmer",
+    "fig3_lab_trajectories",
+    "fig4_persistence",
+    "fig5_regimen_flow",
+    "fig6_patient_flow",
+)
+FIGURE_COUNT = len(FIGURE_NAMES)
 TRAJECTORY_PARAMETERS = ("crp", "albumin")
 
 

@@ -20,7 +20,7 @@ from matplotlib.path import Path as MplPath
 
 from ibd_dtt.episodes.episodes import DAYS_PER_MONTH
 from ibd_dtt.report.cohort import is_on_dtt
-from ibd_dtt.report.figure_inputs import FigureError, FigureFiles, FigureInputs
+from ibd_dtt.report.figure_inputs import FIGURE_NAMES, FigureError, FigureFiles, FigureInputs
 from ibd_dtt.stats import kaplan_meier
 
 DPI = 300
@@ -534,13 +534,3 @@ def draw_figures(inputs: FigureInputs, only: tuple[int, ...] | None = None) -> l
                 f"figure {FIGURE_NAMES[i]} could not be drawn: {type(error).__name__}: {error}"
             ) from error
     return drawn
-
-
-FIGURE_NAMES = (
-    "fig1_response_rates",
-    "fig2_swimmer",
-    "fig3_lab_trajectories",
-    "fig4_persistence",
-    "fig5_regimen_flow",
-    "fig6_patient_flow",
-)
