@@ -145,3 +145,31 @@ def test_a_second_run_into_a_folder_being_written_is_refused(tmp_path):
         first.communicate(timeout=20)
     assert first.returncode == 130
     assert not out.exists()
+
+
+def test_an_engine_error_raised_for_the_signal_still_ends_as_interrupted(monkeypatch):
+    # Ctrl-C during a DuckDB query: DuckDB runs our handler, then raises its own
+    # RuntimeError("Query interrupted") in place of Interrupted (seen on `omop extract` of a
+    # 300 000-person CDM). The run must still end as interrupted, with 130 and no traceback.
+    import ibd_dtt.cli as cli
+    import ibd_dtt.parallel as parallel
+
+    def query_interrupted():
+        parallel._received = signal.SIGINT
+        raise RuntimeError("Query interrupted")
+
+    monkeypatch.setattr(cli, "install_signal_handlers", lambda: None)
+    monkeypatch.setattr(parallel, "_received", None)
+    monkeypatch.setattr(cli, "app", query_interrupted)
+    with pytest.raises(SystemExit) as ended:
+        cli.main()
+    assert ended.value.code == 130
+    # without a signal, the same error is a bug and is not disguised
+    monkeypatch.setattr(parallel, "_received", None)
+
+    def broken():
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "app", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        cli.main()

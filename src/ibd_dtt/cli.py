@@ -25,7 +25,12 @@ from ibd_dtt import __version__
 from ibd_dtt.errors import IbdDttError
 from ibd_dtt.outcomes import STRATEGIES
 from ibd_dtt.outputs import output_folder, write_file
-from ibd_dtt.parallel import Interrupted, checkpoint, install_signal_handlers
+from ibd_dtt.parallel import (
+    Interrupted,
+    checkpoint,
+    install_signal_handlers,
+    received_signal,
+)
 from ibd_dtt.pipeline import (
     analyse_registry,
     load_registry,
@@ -728,7 +733,12 @@ def main() -> None:
     install_signal_handlers()
     try:
         app()
-    except Interrupted as interruption:
+    except BaseException as error:
+        # Interrupted itself, or what an engine raised in its place while a query ran
+        signum = error.signum if isinstance(error, Interrupted) else received_signal()
+        if signum is None or isinstance(error, SystemExit):
+            raise
+        interruption = Interrupted(signum)
         console.print(
             f"[bold red]interrupted[/] ({interruption}); unfinished outputs were removed."
         )

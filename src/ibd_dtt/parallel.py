@@ -47,8 +47,20 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
+_received: int | None = None  # the last SIGINT/SIGTERM seen by the handler
+
+
 def _raise_interrupted(signum, frame) -> None:
+    global _received
+    _received = signum
     raise Interrupted(signum)
+
+
+def received_signal() -> int | None:
+    """The signal that interrupted the run, if any. A database engine may catch the
+    :class:`Interrupted` raised inside a query and raise its own error instead (DuckDB:
+    "Query interrupted"); the CLI asks this to still end such a run as interrupted."""
+    return _received
 
 
 def install_signal_handlers() -> None:
