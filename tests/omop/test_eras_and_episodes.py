@@ -12,6 +12,8 @@ import datetime as dt
 import ibis
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ibd_dtt.omop import advanced_therapy_concepts, derive_combination_episodes, derive_drug_eras
 
@@ -148,3 +150,64 @@ def test_drug_concepts_map_to_ingredients_through_concept_ancestor():
     eras = run(derive_drug_eras(rows, concept_ancestor=ancestor))
     assert eras[["drug", "era_start", "era_end", "records"]].values.tolist() == [["UST", 0, 125, 2]]
     assert run(derive_drug_eras(rows))[["era_start", "records"]].values.tolist() == [[70, 1]]
+
+
+def test_a_record_that_outlasts_its_successor_still_covers_later_records():
+    # ADA (14-day interval): a 200-day dispensing on day 0 covers days 0-199; a 14-day one on
+    # day 10 ends on day 23; day 150 is within the first record's coverage (the running
+    # coverage, not the previous record's end, decides), day 260 > 199 + 30 opens a new era.
+    eras = run(
+        derive_drug_eras(
+            exposures(
+                (1, "ADA", 0, 200),
+                (1, "ADA", 10, None),
+                (1, "ADA", 150, None),
+                (1, "ADA", 260, None),
+            )
+        )
+    )
+    assert eras[["era_start", "era_end", "records"]].values.tolist() == [[0, 199, 3], [260, 273, 1]]
+
+
+def ohdsi_eras(rows, era_gap):
+    """Brute-force reference: OHDSI's era builder over (person, drug, start day, days_supply)
+    records, each covering max(interval, days_supply) days with inclusive ends."""
+    interval = advanced_therapy_concepts().set_index("drug")["interval_days"].to_dict()
+    eras = []
+    keys = sorted({(p, d) for p, d, _s, _n in rows})
+    for person, drug in keys:
+        spans = sorted(
+            (s, s + max(interval[drug], n or 0) - 1)
+            for p, d, s, n in rows
+            if (p, d) == (person, drug)
+        )
+        start, end, count = spans[0][0], spans[0][1], 1
+        for s, e in spans[1:]:
+            if s <= end + era_gap:
+                end, count = max(end, e), count + 1
+            else:
+                eras.append((person, drug, start, end, count))
+                start, end, count = s, e, 1
+        eras.append((person, drug, start, end, count))
+    return sorted(eras)
+
+
+record = st.tuples(
+    st.integers(1, 3),
+    st.sampled_from(["ADA", "IFX", "TOF"]),
+    st.integers(0, 400),
+    st.one_of(st.none(), st.integers(0, 250)),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(record, min_size=1, max_size=25), era_gap=st.integers(0, 40))
+def test_eras_equal_a_brute_force_era_builder(rows, era_gap):
+    # random dispensings with long and short supplies, duplicates and nesting: the set-based
+    # query must give exactly the eras of the record-by-record definition
+    eras = run(derive_drug_eras(exposures(*rows), era_gap=era_gap))
+    found = sorted(
+        (int(r.person_id), r.drug, int(r.era_start), int(r.era_end), int(r.records))
+        for r in eras.itertuples()
+    )
+    assert found == ohdsi_eras(rows, era_gap)

@@ -3,14 +3,28 @@ treatment eras, DTT combination episodes and treatment pathways (Ibis expression
 implementation runs on every backend), and extract the registry tables so that the registry
 pipeline runs unchanged on EHR data. Rules: docs/omop.md."""
 
-from ibd_dtt.omop.cdm import CdmError, open_cdm, require
-from ibd_dtt.omop.concepts import drug_concepts, load_concept_set
-from ibd_dtt.omop.conditions import derive_ibd_cohort
-from ibd_dtt.omop.episodes import derive_combination_episodes
-from ibd_dtt.omop.eras import advanced_therapy_concepts, derive_drug_eras
-from ibd_dtt.omop.extract import Extraction, ExtractOptions, extract_registry, write_extraction
-from ibd_dtt.omop.pathway_summary import PathwaySummary, summarise_pathways
-from ibd_dtt.omop.pathways import derive_treatment_pathways
+from importlib import import_module
+
+# Imported when first used (PEP 562): a command that needs the eras does not pay for the
+# extraction's imports.
+_HOMES = {
+    "CdmError": "cdm",
+    "open_cdm": "cdm",
+    "require": "cdm",
+    "drug_concepts": "concepts",
+    "load_concept_set": "concepts",
+    "derive_ibd_cohort": "conditions",
+    "derive_combination_episodes": "episodes",
+    "advanced_therapy_concepts": "eras",
+    "derive_drug_eras": "eras",
+    "Extraction": "extract",
+    "ExtractOptions": "extract",
+    "extract_registry": "extract",
+    "write_extraction": "extract",
+    "PathwaySummary": "pathway_summary",
+    "summarise_pathways": "pathway_summary",
+    "derive_treatment_pathways": "pathways",
+}
 
 __all__ = [
     "CdmError",
@@ -30,3 +44,15 @@ __all__ = [
     "summarise_pathways",
     "write_extraction",
 ]
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        value = getattr(import_module(f"ibd_dtt.omop.{_HOMES[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ibd_dtt.omop' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_HOMES])

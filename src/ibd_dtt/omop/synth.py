@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ibd_dtt.omop.concepts import drug_concepts
 
@@ -290,9 +292,14 @@ def _concepts() -> pd.DataFrame:
 
 
 def write_omop(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> Path:
-    """One Parquet file per CDM table."""
+    """One Parquet file per CDM table, ``*_date`` columns as DATE (the CDM's type; pandas
+    would write timestamps)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
-        frame.to_parquet(out / f"{name}.parquet", index=False)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        for i, field in enumerate(table.schema):
+            if field.name.endswith("_date") and pa.types.is_timestamp(field.type):
+                table = table.set_column(i, field.name, table.column(i).cast(pa.date32()))
+        pq.write_table(table, out / f"{name}.parquet")
     return out
