@@ -249,6 +249,17 @@ def test_pathways_follow_treatment_patterns_rules():
     # a single-drug remainder shorter than min_post_combination_duration is dropped
     short_tail = derive_treatment_pathways(eras(("IFX", 0, 200), ("UST", 100, 229)))
     assert short_tail["pathway"].item() == "IFX -> IFX+UST"
+    # TreatmentPatterns' durations of split pieces (doCombinationWindow, 3.1.0): the UST
+    # piece after the combination runs from IFX's last day (200) to its own (230): 30 days,
+    # kept; the IFX piece before it from its start (0) to UST's start (100).
+    tail = derive_treatment_pathways(eras(("IFX", 0, 200), ("UST", 100, 230)))
+    assert tail["pathway"].item() == "IFX -> IFX+UST -> UST"
+    # ... and on the other side: UST from day 0, IFX from day 29: the UST piece lasts
+    # 29 - 0 = 29 days (< 30, dropped); IFX from day 30: 30 days, kept
+    head = derive_treatment_pathways(eras(("UST", 0, 300), ("IFX", 29, 200)))
+    assert head["pathway"].item() == "IFX+UST -> UST"
+    head = derive_treatment_pathways(eras(("UST", 0, 300), ("IFX", 30, 200)))
+    assert head["pathway"].item() == "UST -> IFX+UST -> UST"
     # gaps drop out and the same regimen merges
     gap = derive_treatment_pathways(eras(("IFX", 0, 100), ("IFX", 200, 300)))
     assert gap["pathway"].item() == "IFX" and gap["steps"].item() == 1

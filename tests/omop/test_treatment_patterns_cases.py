@@ -1,6 +1,7 @@
-"""OHDSI TreatmentPatterns' own hand-built pathway cases (test-pathwaysLogical.R, ported by
-tools/port_treatment_patterns_cases.py into data/treatment_patterns_cases.json) run through
-:func:`derive_treatment_pathways`, each with its TreatmentPatterns test name as the case id.
+"""OHDSI TreatmentPatterns' own hand-built pathway cases (test-pathwaysLogical.R and
+test-computePathways.R, ported by tools/port_treatment_patterns_cases.py into
+data/treatment_patterns_cases.json) run through :func:`derive_treatment_pathways`, each with
+its TreatmentPatterns test name as the case id.
 
 What TreatmentPatterns does before the pathway rules is done here, as it documents it:
 events are taken within each target window (from its start, clipped at its end), eras
@@ -8,8 +9,13 @@ shorter than ``minEraDuration`` are dropped, eras of one event separated by at m
 ``eraCollapseSize`` days are collapsed, and each target window is one pathway ("None" when
 it holds no event). Cases that still differ are listed in KNOWN_DIFFERENCES with what is
 known (docs/omop.md) and must keep differing, so that a change in either tool is noticed.
-Cases on TreatmentPatterns' target-window options or on several target records per person
-are in the data file with the reason they are not run (``skip``).
+Cases on TreatmentPatterns' target-window options, on several target records per person or
+on the Eunomia CDM are in the data file with the reason they are not run (``skip``).
+
+Two blocks of test-computePathways.R ("FRFS combination", "LRFS combination") build eras by
+hand but check only which internal branch TreatmentPatterns takes (its addRowsFRFS/LRFS
+tables), not the pathway; their pathways are worked out by hand below (HAND_DERIVED) from
+TreatmentPatterns' doCombinationWindow (R/constructPathways.R, 3.1.0).
 """
 
 from __future__ import annotations
@@ -26,13 +32,26 @@ from ibd_dtt.omop.pathways import derive_treatment_pathways
 DATA = json.loads(
     (Path(__file__).parent / "data" / "treatment_patterns_cases.json").read_text(encoding="utf-8")
 )
-CASES = [c for c in DATA["cases"] if "skip" not in c]
-KNOWN_DIFFERENCES = {
-    "A-A+C-C-B+C-C": "a one-day C piece between two combinations (combinationWindow and "
-    "minPostCombinationDuration 1): its duration is 0 in OHDSI's last - first arithmetic, so "
-    "ibd-dtt drops it; TreatmentPatterns keeps it (its split pieces seem to share the "
-    "boundary day with the combination; not yet established)",
+# Worked by hand (combinationWindow and minPostCombinationDuration 30, minEraDuration 30):
+# - FRFS, subject 5: B 2017-11-26..2018-04-10, A 2018-02-26..2018-04-24. Overlap
+#   2018-04-10 - 2018-02-26 = 43 >= 30: a combination, B received and stopped first. Split
+#   pieces: B 2017-11-26..2018-02-26 (92 days, kept), A 2018-04-10..2018-04-24 (14 < 30,
+#   dropped) -> B-A+B. Subject 7: one A era of 147 days -> A.
+# - LRFS, subject 5: A 2018-01-26..2018-03-24 inside B. Overlap 57 >= 30; B before A:
+#   2017-11-26..2018-01-26 (61, kept), B after A: 2018-03-24..2018-04-10 (17 < 30, dropped)
+#   -> B-A+B. Subject 7 -> A.
+HAND_DERIVED = {
+    "FRFS combination": {"B-A+B": 1, "A": 1},
+    "LRFS combination": {"B-A+B": 1, "A": 1},
 }
+CASES = [c for c in DATA["cases"] if "skip" not in c] + [
+    dict(c, expected=list(HAND_DERIVED[c["name"]]), freq=list(HAND_DERIVED[c["name"]].values()))
+    for c in DATA["cases"]
+    if c["name"] in HAND_DERIVED
+]
+# Cases that differ by design, with the reason (docs/omop.md); they must keep differing, so
+# that a change in either tool is noticed. None at present.
+KNOWN_DIFFERENCES: dict[str, str] = {}
 # computePathways' defaults (TreatmentPatterns 3.x), for blocks that leave a parameter out
 DEFAULTS = {
     "minEraDuration": "0",

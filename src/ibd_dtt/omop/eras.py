@@ -126,8 +126,15 @@ def _eras(records: ibis.Table, era_gap: int, on_duckdb: bool = False) -> ibis.Ta
     )
     last = _.next_end.isnull()
     outlasting = _.end > _.next_end
-    kept = records.filter(candidate | last | outlasting).mutate(
-        is_candidate=candidate, is_last=last, is_outlasting=outlasting
+    kept = records.filter(candidate | last | outlasting).select(
+        *by,
+        "start",
+        "end",
+        "previous_end",
+        "position",
+        is_candidate=candidate,
+        is_last=last,
+        is_outlasting=outlasting,
     )
     # ends of the outlasting records before each kept record and anywhere in its partition
     outlast = kept.filter(_.is_outlasting).select(

@@ -2,8 +2,10 @@
 vocabulary of OHDSI TreatmentPatterns (peers.md section 1).
 
 Rule: cut each person's time line at every era start and end; each piece is labelled with the
-drugs covering it (``+``-joined, alphabetical). A piece's duration is OHDSI's ``end - start``
-with inclusive ends (one less than the days it covers). Then, in order:
+drugs covering it (``+``-joined, alphabetical). A piece's duration is TreatmentPatterns':
+the difference of the dates that bound it, where a piece split off by a combination shares
+its boundary day with the combination (an era or a combination lasts last day - first day;
+see :func:`_duration`). Then, in order:
 
 1. a piece with two or more drugs whose duration is less than ``combination_window`` is not
    a combination (a switch with overlapping coverage) and is dropped;
@@ -77,6 +79,24 @@ def derive_treatment_pathways(
     return pd.DataFrame(rows, columns=["person_id", "pathway", "steps", "first_start"])
 
 
+def _duration(
+    left: pd.Timestamp,
+    right: pd.Timestamp,
+    eras: frozenset,
+    spans: list[tuple[pd.Timestamp, pd.Timestamp, str]],
+) -> int:
+    """A piece's duration as TreatmentPatterns counts it: the difference of the dates that
+    bound it, where a piece starts on the start date of an era that begins with it, or else
+    on the end date of the era that ended just before it, and ends on the end date of an era
+    that ends with it, or else on the start date of the era that begins just after it (a
+    split piece shares its boundary day with the neighbouring combination). So an era or a
+    combination lasts last day - first day, and a one-day piece between two combinations
+    lasts 2 days (TreatmentPatterns' case A-A+C-C-B+C-C)."""
+    first = left if any(spans[i][0] == left for i in eras) else left - pd.Timedelta(days=1)
+    last = right - pd.Timedelta(days=1) if any(spans[i][1] == right for i in eras) else right
+    return (last - first).days
+
+
 def _pieces(
     spans: list[tuple[pd.Timestamp, pd.Timestamp, str]],
     window: int,
@@ -88,8 +108,7 @@ def _pieces(
     for left, right in itertools.pairwise(cuts):
         eras = frozenset(i for i, (s, e, _d) in enumerate(spans) if s <= left and right <= e)
         drugs = sorted({spans[i][2] for i in eras})
-        # duration as OHDSI counts it: last day - first day (inclusive ends)
-        pieces.append(("+".join(drugs), len(drugs), eras, (right - left).days - 1))
+        pieces.append(("+".join(drugs), len(drugs), eras, _duration(left, right, eras, spans)))
     # combinations are pieces of two or more drugs lasting at least `window`
     combination = [n >= 2 and days >= window for _l, n, _e, days in pieces]
 
