@@ -6,6 +6,7 @@ Example ``study.yaml``::
     data_cut_date: 2024-01-31
     date_format: iso          # iso | dmy | mdy  (ISO dates are always accepted)
     crp_uln_mg_l: 5           # upper limit of normal for CRP, mg/L
+    blank_hbi_complications: missing   # missing | absent (an empty complication = 0 points)
     crp_uln_mg_l_by_center:   # optional per-center override
       Center B: 8
     default_units:
@@ -80,6 +81,13 @@ class StudyConfig(BaseModel):
         description="Days of concurrent therapy (added start to the earlier stop date) an "
         "ended DTT episode needs; 1 = any overlap (a switch on the same day is not DTT). "
         "`ibd-dtt omop extract` sets it from --combination-window.",
+    )
+    blank_hbi_complications: Literal["missing", "absent"] = Field(
+        "missing",
+        description="What an empty HBI complication column (hbi_arthralgia ... hbi_abscess) "
+        "means at a visit whose four main HBI items are given: 'missing' (default: the HBI "
+        "is not computed, and validate says so) or 'absent' (0 points: for registries that "
+        "tick only the complications present).",
     )
     csv: CsvOptions = CsvOptions()
     allow_identifier_like_text: list[str] = Field(

@@ -60,7 +60,10 @@ def score_registry(validation: ValidationResult) -> ScoredRegistry:
         validation,
         patients,
         tables["therapies"].copy(),
-        add_scores(tables["assessments"]),
+        add_scores(
+            tables["assessments"],
+            validation.config.blank_hbi_complications if validation.config else "missing",
+        ),
         tables["adverse_events"].copy(),
     )
 

@@ -30,6 +30,9 @@ EXPECTED = {
     ("warning", "unit.suspicious_magnitude", "assessments", 2, "albumin"),  # 3.9 "g/L"
     ("warning", "score.incomplete", "assessments", 6, "hbi_general_wellbeing"),
     ("warning", "score.incomplete", "assessments", 9, "hbi_general_wellbeing"),
+    # row 6's HBI cannot be computed (its 5 on a 0-4 item is an error, so the cell is empty),
+    # said once per patient and instrument, naming the first empty item
+    ("warning", "score.not_computable", "assessments", 6, "hbi_abdominal_pain"),
     ("warning", "cell.lab", "assessments", 4, "crp"),  # <5: censored, used as a bound
     # patients.csv
     ("error", "privacy.identifier_column", "patients", 1, "phone_number"),

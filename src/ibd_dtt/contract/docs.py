@@ -54,9 +54,23 @@ abbreviation or brand from the drug catalogue; `drugs` several, separated by `;`
 | `csv.delimiter` | `","`, `";"` or `"\t"` | detected |
 | `csv.decimal` | `"."` or `","` | `.` (`,` in semicolon files) |
 | `allow_identifier_like_text` | text columns whose identifier-like values are kept | — |
+| `blank_hbi_complications` | `missing` or `absent`: what an empty HBI complication means | missing |
 
 Configuration errors (a missing, unreadable or non-UTF-8 file, an unknown key, a wrong type,
 a data cut after today) stop every command with exit code 2.
+
+Scores are computed from their items, and a total is missing when an item is missing.
+**Recorded totals** (`partial_mayo_total_recorded`, `hbi_total_recorded`,
+`ses_cd_total_recorded`) are for registries that kept only the total: a visit's score comes
+from its items when every item is given, else from the recorded total (the assessments then
+say `partial_mayo_source` / `hbi_source` / `ses_cd_source` = `recorded_total`); when both are
+given and differ, the visit is an error that shows both values. The full Mayo score is only
+computed from its four subscores (its remission band needs each of them). **Empty HBI
+complications** are missing by default (the HBI is then not computed); with
+`blank_hbi_complications: absent` an empty complication counts 0 points, for registries that
+tick only the complications present. Either way, `validate` warns once per patient and
+instrument when a visit has partial Mayo or HBI items but no computable score, naming the
+empty items: a score never leaves the analysis without a word.
 
 Lab values are converted on reading: CRP mg/dL x 10 -> mg/L, albumin g/dL x 10 -> g/L,
 hematocrit L/L x 100 -> %; the reported value and unit are kept (`<lab>_reported`,

@@ -423,6 +423,16 @@ ASSESSMENTS = Table(
             UC_LIKE,
             "Schroeder, NEJM 1987",
         ),
+        Column(
+            "partial_mayo_total_recorded",
+            "integer",
+            "Partial Mayo total (0-9) as recorded, for registries that kept the total: used "
+            "when the three items are not all given, checked against them when they are.",
+            minimum=0,
+            maximum=9,
+            applies_to=UC_LIKE,
+            source="Lewis, IBD 2008",
+        ),
         _score(
             "uceis_vascular_pattern",
             "UCEIS vascular pattern (0-2).",
@@ -476,6 +486,18 @@ ASSESSMENTS = Table(
                 applies_to=CD_ONLY,
             )
             for c in HBI_COMPLICATIONS
+        ),
+        Column(
+            "hbi_total_recorded",
+            "integer",
+            "HBI total as recorded, for registries that kept the total: used when the items "
+            "(4 main items and 8 complications) are not all given, checked against them when "
+            "they are.",
+            minimum=0,
+            maximum=117,
+            warn_above=40,
+            applies_to=CD_ONLY,
+            source="Harvey & Bradshaw, Lancet 1980",
         ),
         Column(
             "cd_pro2_stool_mean",

@@ -23,3 +23,25 @@ def band(total: pd.Series, upper_bounds: list[tuple[float, str]]) -> pd.Series:
         labels[hit] = label
         remaining &= ~hit
     return labels
+
+
+def total_with_recorded(
+    from_items: pd.Series, recorded: pd.Series | None
+) -> tuple[pd.Series, pd.Series]:
+    """The total from the items when they are all given, else the recorded total; and its
+    source (``items``, ``recorded_total`` or missing). Validation has already rejected a
+    visit whose recorded total differs from its complete items.
+
+    >>> total, source = total_with_recorded(pd.Series([5, None], dtype="Int64"),
+    ...                                     pd.Series([5, 7], dtype="Int64"))
+    >>> total.tolist(), source.tolist()
+    ([5, 7], ['items', 'recorded_total'])
+    """
+    total = from_items.astype("Int64")
+    source = pd.Series(pd.NA, index=from_items.index, dtype=pd.StringDtype("python"))
+    source = source.mask(total.notna(), "items")
+    if recorded is not None:
+        use_recorded = total.isna() & recorded.notna()
+        total = total.mask(use_recorded, recorded.astype("Int64"))
+        source = source.mask(use_recorded, "recorded_total")
+    return total, source

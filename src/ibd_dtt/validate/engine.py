@@ -396,7 +396,7 @@ def _finish(raw: RawTables, contexts: dict[str, _Context], out: _Collector) -> V
         accepted_ids = set(patients.frame.loc[~mask, "patient_id"].dropna()) - rejected_ids
     else:
         accepted_ids = set()
-    for problem in rules.check_references(contexts, accepted_ids, rejected_ids):
+    for problem in rules.check_references(contexts, accepted_ids, rejected_ids, raw.config):
         out.add(problem)
     tables: dict[str, pd.DataFrame] = {}
     rejected_records = []

@@ -402,6 +402,7 @@ def _assessments(ctx: _Context, config: StudyConfig | None) -> list[Problem]:
             column=items[0],
             expected=f"all of {', '.join(items)}",
         )
+    p += _recorded_totals(ctx, config)
     hbi_items = [f"hbi_{c}" for c in HBI_COMPLICATIONS]
     n_complications = _filled(f, hbi_items).sum(axis=1)
     p += ctx.problem(
@@ -430,6 +431,130 @@ def _assessments(ctx: _Context, config: StudyConfig | None) -> list[Problem]:
         expected="1-5 on the I-V scale",
     )
     p += _units(ctx, config)
+    return p
+
+
+PARTIAL_MAYO_ITEMS = ("mayo_stool_frequency", "mayo_rectal_bleeding", "mayo_physician_global")
+HBI_MAIN_ITEMS = (
+    "hbi_general_wellbeing",
+    "hbi_abdominal_pain",
+    "hbi_liquid_stools",
+    "hbi_abdominal_mass",
+)
+
+
+def _hbi_from_items(f: pd.DataFrame, config: StudyConfig | None) -> pd.Series:
+    """HBI from the items (missing when one is missing), blank complications counted as
+    study.yaml says (``blank_hbi_complications``)."""
+    complications = f[[f"hbi_{c}" for c in HBI_COMPLICATIONS]].astype("boolean")
+    if config is not None and config.blank_hbi_complications == "absent":
+        complications = complications.fillna(False)
+    main = f[list(HBI_MAIN_ITEMS)].astype("Float64")
+    total = main.sum(axis=1) + complications.astype("Float64").sum(axis=1)
+    return total.where(main.notna().all(axis=1) & complications.notna().all(axis=1))
+
+
+def _recorded_totals(ctx: _Context, config: StudyConfig | None) -> list[Problem]:
+    """A recorded total must equal the sum of its items when every item is given."""
+    f, p = ctx.frame, []
+    items = f[list(PARTIAL_MAYO_ITEMS)].astype("Float64")
+    partial_mayo = items.sum(axis=1).where(items.notna().all(axis=1))
+    for column, from_items, what in (
+        (
+            "partial_mayo_total_recorded",
+            partial_mayo,
+            "stool frequency + rectal bleeding + physician global",
+        ),
+        (
+            "hbi_total_recorded",
+            _hbi_from_items(f, config),
+            "the 4 main items + 1 point per complication",
+        ),
+    ):
+        recorded = f[column].astype("Float64")
+        shown = pd.Series(
+            [
+                f"recorded {r:g}, items give {i:g}" if pd.notna(r) and pd.notna(i) else pd.NA
+                for r, i in zip(recorded, from_items, strict=True)
+            ],
+            index=f.index,
+            dtype="object",
+        )
+        p += ctx.problem(
+            "error",
+            "score.total_mismatch",
+            f"the recorded total differs from the sum of its items ({what})",
+            rows=recorded.notna() & from_items.notna() & (recorded != from_items),
+            column=column,
+            values=shown,
+            expected="the sum of the items, or leave the recorded total empty",
+        )
+    return p
+
+
+def _uncomputable_scores(
+    ctx: _Context, diagnosis: pd.Series, config: StudyConfig | None
+) -> list[Problem]:
+    """Per patient and instrument: visits that have items of partial Mayo (UC/IBDU) or HBI
+    (CD) but where the total cannot be computed, with the empty items named, so that a score
+    never vanishes from the analysis without a word."""
+    f, p = ctx.frame, []
+    complications = [f"hbi_{c}" for c in HBI_COMPLICATIONS]
+    blank_absent = config is not None and config.blank_hbi_complications == "absent"
+    hbi_required = list(HBI_MAIN_ITEMS) + ([] if blank_absent else complications)
+    instruments = (
+        (
+            "partial Mayo",
+            ("UC", "IBDU"),
+            list(PARTIAL_MAYO_ITEMS),
+            list(PARTIAL_MAYO_ITEMS),
+            "partial_mayo_total_recorded",
+            "fill in the three items, or give partial_mayo_total_recorded",
+        ),
+        (
+            "HBI",
+            ("CD",),
+            list(HBI_MAIN_ITEMS) + complications,
+            hbi_required,
+            "hbi_total_recorded",
+            "fill in every item (complications as no/yes), give hbi_total_recorded"
+            + (
+                ""
+                if blank_absent
+                else ", or set blank_hbi_complications: absent in "
+                "study.yaml if an empty complication means absent"
+            ),
+        ),
+    )
+    for name, diagnoses, any_items, required, recorded, advice in instruments:
+        applies = diagnosis.isin(diagnoses)
+        attempted = applies & (_filled(f, any_items).any(axis=1) | f[recorded].notna())
+        computable = _filled(f, required).all(axis=1) | f[recorded].notna()
+        failing = attempted & ~computable
+        if not failing.any():
+            continue
+        for patient, rows in f[failing].groupby("patient_id", sort=True):
+            n_attempted = int((attempted & (f["patient_id"] == patient)).sum())
+            empty = [c for c in required if rows[c].isna().any()]
+            named = [c for c in empty if c not in complications]
+            if set(complications) <= set(empty):
+                named.append(
+                    f"all 8 complication columns ({complications[0]} ... {complications[-1]})"
+                )
+            else:
+                named += [c for c in empty if c in complications]
+            first = pd.Series(False, index=f.index)
+            first[rows.index[0]] = True
+            p += ctx.problem(
+                "warning",
+                "score.not_computable",
+                f"{name} cannot be computed at {len(rows)} of {n_attempted} visit(s) of this "
+                f"patient with {name} items: {', '.join(named)} empty; these visits have no "
+                f"{name} in the analysis",
+                rows=first,
+                column=empty[0],
+                expected=advice,
+            )
     return p
 
 
@@ -569,7 +694,10 @@ def check_rows(contexts: dict[str, _Context], config: StudyConfig | None) -> lis
 
 
 def check_references(
-    contexts: dict[str, _Context], accepted_ids: set[str], rejected_ids: set[str]
+    contexts: dict[str, _Context],
+    accepted_ids: set[str],
+    rejected_ids: set[str],
+    config: StudyConfig | None = None,
 ) -> list[Problem]:
     """Rows of other tables must point to an accepted patient; dates follow the diagnosis."""
     problems: list[Problem] = []
@@ -617,6 +745,7 @@ def check_references(
                 expected="a date on or after diagnosis_date",
             )
             problems += _wrong_disease_scores(ctx, diagnosis)
+            problems += _uncomputable_scores(ctx, diagnosis, config)
         elif name == "therapies":
             advanced = ctx.frame["drug"].isin(_advanced_abbreviations())
             problems += ctx.problem(
