@@ -54,7 +54,7 @@ abbreviation or brand from the drug catalogue; `drugs` several, separated by `;`
 | `csv.delimiter` | `","`, `";"` or `"\t"` | detected |
 | `csv.decimal` | `"."` or `","` | `.` (`,` in semicolon files) |
 | `allow_identifier_like_text` | text columns whose identifier-like values are kept | — |
-| `blank_hbi_complications` | `missing` or `absent`: what an empty HBI complication means | missing |
+| `blank_hbi_complications` | `missing` or `absent`: an empty HBI complication's meaning | missing |
 
 Configuration errors (a missing, unreadable or non-UTF-8 file, an unknown key, a wrong type,
 a data cut after today) stop every command with exit code 2.
