@@ -455,6 +455,33 @@ def synth_command(
     console.print(f"synthetic registry (seed {seed}) written to {escape(str(out))}: {rows}")
 
 
+@app.command("template")
+@_guarded
+def template_command(
+    out: Annotated[
+        Path, typer.Option(help="The workbook to write, e.g. my_registry.xlsx (not replaced).")
+    ],
+) -> None:
+    """Write a fill-in Excel workbook (one sheet per table, drop-downs, range checks, notes
+    on every header) and its study.yaml, both generated from the data contract."""
+    from ibd_dtt.forms import write_template
+
+    if out.exists():
+        _error(f"{out} exists: choose another name (a filled-in workbook is never replaced)")
+        raise typer.Exit(EXIT_UNUSABLE)
+    if out.suffix.lower() != ".xlsx":
+        _error(f"{out}: the template is an .xlsx workbook; give a name ending in .xlsx")
+        raise typer.Exit(EXIT_UNUSABLE)
+    workbook, config = write_template(out)
+    console.print(
+        f"template written to {escape(str(workbook))} (configuration: {escape(str(config))})"
+    )
+    console.print(
+        f"next: fill it in, set data_cut_date in {escape(config.name)}, then  "
+        f"ibd-dtt validate {escape(str(workbook))}"
+    )
+
+
 omop_app = typer.Typer(no_args_is_help=True, help="The EHR front door: an OMOP CDM database.")
 app.add_typer(omop_app, name="omop")
 

@@ -17,7 +17,12 @@ Example ``study.yaml``::
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -121,28 +126,194 @@ class StudyConfig(BaseModel):
         return self.crp_uln_mg_l
 
 
-def load_study_config(path: str | Path) -> StudyConfig:
-    """Read and check a ``study.yaml`` file; raise :class:`ConfigError` with every problem."""
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One wrong setting: the key (``csv.delimiter``), the value as written, what is wrong
+    and the expected form with an example line to copy."""
+
+    key: str
+    value: object
+    message: str
+    expected: str
+
+
+@dataclass(frozen=True)
+class ConfigReading:
+    """What was read from a ``study.yaml``.
+
+    ``config`` is the configuration when every setting is valid, else None. ``usable``
+    keeps every valid setting and puts defaults in place of the wrong ones (today as the
+    data cut when it is wrong or missing), so that the data can still be read and checked
+    as configured (``date_format: dmy`` still applies when ``data_cut_date`` is wrong);
+    it is None only when the file itself cannot be read.
+    """
+
+    path: Path
+    config: StudyConfig | None
+    usable: StudyConfig | None
+    problems: tuple[ConfigProblem, ...]
+
+
+# The expected form of each setting, with a line to copy (docs/data-contract.md).
+EXPECTED_FORMS = {
+    "study_name": "text, e.g.  study_name: My DTT registry",
+    "data_cut_date": "a date written YYYY-MM-DD, e.g.  data_cut_date: 2024-01-31",
+    "date_format": "iso, dmy or mdy, e.g.  date_format: dmy",
+    "crp_uln_mg_l": "a number of mg/L above 0, e.g.  crp_uln_mg_l: 5",
+    "crp_uln_mg_l_by_center": "center name: mg/L above 0, e.g.  "
+    "crp_uln_mg_l_by_center: {Center B: 8}",
+    "default_units": "units per lab, e.g.  default_units: {crp: mg/dL, albumin: g/dL}",
+    "default_units.crp": "mg/L or mg/dL, e.g.  default_units: {crp: mg/dL}",
+    "default_units.albumin": "g/L or g/dL, e.g.  default_units: {albumin: g/dL}",
+    "default_units.hematocrit": '"%" or L/L, e.g.  default_units: {hematocrit: L/L}',
+    "dtt_min_overlap_days": "a whole number of days, 0 or more, e.g.  dtt_min_overlap_days: 1",
+    "blank_hbi_complications": "missing or absent, e.g.  blank_hbi_complications: absent",
+    "csv": 'csv options, e.g.  csv: {delimiter: ";", decimal: ","}',
+    "csv.delimiter": '",", ";" or "\\t", e.g.  csv: {delimiter: ";"}',
+    "csv.decimal": '"." or ",", e.g.  csv: {decimal: ","}',
+    "allow_identifier_like_text": "a list of column names, e.g.  "
+    "allow_identifier_like_text: [term]",
+}
+
+_DAY_FIRST = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s*$")
+
+
+def _date_hint(value: object, date_format: object) -> str:
+    """``31/01/2024`` -> ``; write 2024-01-31`` (the day/month order from ``date_format``,
+    or from the numbers when only one order is a date)."""
+    match = _DAY_FIRST.match(str(value))
+    if not match:
+        return ""
+    a, b, year = (int(g) for g in match.groups())
+    orders = {"dmy": [(a, b)], "mdy": [(b, a)]}.get(str(date_format), [(a, b), (b, a)])
+    candidates = []
+    for day, month in orders:
+        with contextlib.suppress(ValueError):  # 31/02: not a date in this order
+            candidates.append(dt.date(year, month, day).isoformat())
+    candidates = list(dict.fromkeys(candidates))
+    if len(candidates) == 1:
+        return f"; write {candidates[0]}"
+    if candidates:
+        return f"; write {' or '.join(candidates)} (day/month order unknown)"
+    return ""
+
+
+def _problem_from(error: dict, raw: dict) -> ConfigProblem:
+    loc = [str(p) for p in error["loc"]]
+    key = ".".join(loc)
+    top = loc[0] if loc else ""
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        known = sorted(StudyConfig.model_fields) if len(loc) == 1 else []
+        if len(loc) > 1:
+            parent = StudyConfig.model_fields.get(loc[0])
+            model = getattr(parent, "annotation", None)
+            known = sorted(getattr(model, "model_fields", {}))
+        close = difflib.get_close_matches(loc[-1], known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return ConfigProblem(
+            key,
+            value,
+            f"unknown setting {key!r}{hint}",
+            f"one of: {', '.join(known)}",
+        )
+    expected = EXPECTED_FORMS.get(key) or EXPECTED_FORMS.get(top, "")
+    if kind == "missing":
+        return ConfigProblem(key, None, f"{key} is required but missing", expected)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if top == "data_cut_date" and value is None:
+        return ConfigProblem(key, None, "data_cut_date is empty", expected)
+    if top == "data_cut_date" and kind.startswith("date"):
+        message = (
+            f"{value!r} is not a date written YYYY-MM-DD{_date_hint(value, raw.get('date_format'))}"
+        )
+    return ConfigProblem(key, value, f"{key}: {message}", expected)
+
+
+def _without(raw: dict, loc: tuple) -> None:
+    """Remove the setting at ``loc`` (or its top-level key when the path cannot be walked)."""
+    node = raw
+    for part in loc[:-1]:
+        if not isinstance(node, dict) or not isinstance(node.get(part), dict):
+            raw.pop(loc[0], None)
+            return
+        node = node[part]
+    if isinstance(node, dict) and loc and loc[-1] in node:
+        node.pop(loc[-1])
+    else:
+        raw.pop(loc[0], None)
+
+
+def read_study_config(path: str | Path) -> ConfigReading:
+    """Read a ``study.yaml`` and name every wrong setting (key, value, expected form with an
+    example), keeping the valid ones usable (see :class:`ConfigReading`).
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "study.yaml").write_text("data_cut_date: 31/01/2024\\ndate_format: dmy\\n")
+    >>> reading = read_study_config(folder / "study.yaml")
+    >>> reading.problems[0].message
+    "data_cut_date: '31/01/2024' is not a date written YYYY-MM-DD; write 2024-01-31"
+    >>> reading.usable.date_format
+    'dmy'
+    """
     path = Path(path)
+
+    def unreadable(message: str, expected: str) -> ConfigReading:
+        return ConfigReading(path, None, None, (ConfigProblem("", None, message, expected),))
+
     if not path.is_file():
-        raise ConfigError(f"study configuration not found: {path}")
+        return unreadable(
+            f"study configuration not found: {path}", "a study.yaml with data_cut_date"
+        )
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        return unreadable(f"{path}: not UTF-8 text (byte {exc.start})", "save it as UTF-8")
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+        return unreadable(f"{path}: cannot be read ({exc.strerror})", "a readable file")
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})".replace("\n", " ")) from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings, got {type(raw).__name__}")
-    try:
-        return StudyConfig.model_validate(raw)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err.get('input')!r})"
-            for err in exc.errors()
+        return unreadable(
+            f"{path}: not valid YAML ({exc})".replace("\n", " "),
+            "key: value lines, e.g.  data_cut_date: 2024-01-31",
         )
-        raise ConfigError(f"{path}: {problems}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        return unreadable(
+            f"{path}: expected settings as key: value lines, got {type(raw).__name__}",
+            "key: value lines, e.g.  data_cut_date: 2024-01-31",
+        )
+    try:
+        config = StudyConfig.model_validate(raw)
+        return ConfigReading(path, config, config, ())
+    except ValidationError as exc:
+        problems = tuple(_problem_from(err, raw) for err in exc.errors())
+    kept, usable = copy.deepcopy(raw), None
+    for _ in range(10):  # each round removes at least one wrong setting
+        kept.setdefault("data_cut_date", dt.date.today())
+        try:
+            usable = StudyConfig.model_validate(kept)
+            break
+        except ValidationError as exc:
+            for err in exc.errors():
+                _without(kept, tuple(err["loc"]))
+    return ConfigReading(path, None, usable, problems)
+
+
+def load_study_config(path: str | Path) -> StudyConfig:
+    """Read and check a ``study.yaml`` file; raise :class:`ConfigError` naming every wrong
+    setting with its value and the expected form."""
+    reading = read_study_config(path)
+    if reading.config is None:
+        raise ConfigError(
+            f"{path}: "
+            + "; ".join(
+                f"{p.message} (expected {p.expected})" if p.expected else p.message
+                for p in reading.problems
+            )
+        )
+    return reading.config

@@ -196,6 +196,8 @@ def write_file(path: str | Path, write: Callable[[Path], object], what: str = "f
     temporary = Path(name)
     try:
         write(temporary)
+        # mkstemp makes the file private (0600); the result gets a new file's usual mode
+        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except OSError as error:
         raise OutputError(f"cannot write the {what} to {path}: {_describe(error)}") from None

@@ -27,7 +27,7 @@ from ibd_dtt.outcomes import (
 )
 from ibd_dtt.outputs import neutralise_formulas
 from ibd_dtt.readers import read_registry
-from ibd_dtt.scores import add_scores, classify_montreal_age
+from ibd_dtt.scores import add_scores, classify_montreal_age_between, derive_age_at_diagnosis
 from ibd_dtt.validate import ValidationResult, validate
 from ibd_dtt.windows import VisitWindows, derive_analysis_visits, load_visit_windows
 from ibd_dtt.windows.visits import derive_locf_records
@@ -52,10 +52,13 @@ def load_registry(
 
 
 def score_registry(validation: ValidationResult) -> ScoredRegistry:
-    """Add instrument totals/bands to validated assessments and the Montreal age class."""
+    """Add instrument totals/bands to validated assessments, the age at diagnosis (recorded,
+    or derived from the birth year with its bounds) and the Montreal age class."""
     tables = validation.tables
-    patients = tables["patients"].copy()
-    patients["montreal_age"] = classify_montreal_age(patients["age_at_diagnosis"])
+    patients = derive_age_at_diagnosis(tables["patients"])
+    patients["montreal_age"] = classify_montreal_age_between(
+        patients["age_at_diagnosis_min"], patients["age_at_diagnosis_max"]
+    )
     return ScoredRegistry(
         validation,
         patients,

@@ -132,7 +132,12 @@ CASES = [
         "in the future",
     ),
     Case("no study.yaml", lambda d: (d / "study.yaml").unlink(), 2, "no study configuration"),
-    Case("empty study.yaml", lambda d: (d / "study.yaml").write_text(""), 2, "mapping"),
+    Case(
+        "empty study.yaml",
+        lambda d: (d / "study.yaml").write_text(""),
+        2,
+        "data_cut_date is required",
+    ),
     Case(
         "malformed study.yaml",
         lambda d: (d / "study.yaml").write_text("a: [1\n"),

@@ -6,7 +6,6 @@ from pathlib import Path
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
 
 from ibd_dtt.contract import TABLES
 from ibd_dtt.pipeline import load_registry
@@ -16,40 +15,18 @@ from ibd_dtt.validate import validate
 EXAMPLE = Path(__file__).parents[2] / "examples" / "paper_cohort"
 
 
-def _to_workbook(folder: Path, target: Path, as_dates: bool = True) -> None:
-    """Write a CSV folder as an .xlsx workbook, dates as real Excel date cells."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for table in TABLES:
-        frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
-        sheet = workbook.create_sheet(table)
-        sheet.append(list(frame.columns))
-        for row in frame.itertuples(index=False):
-            cells = []
-            for column, value in zip(frame.columns, row, strict=True):
-                if as_dates and column.endswith("_date") and len(value) == 10:
-                    cells.append(pd.Timestamp(value).to_pydatetime())
-                elif value.replace(".", "", 1).isdigit():
-                    cells.append(float(value) if "." in value else int(value))
-                else:
-                    cells.append(value or None)
-            sheet.append(cells)
-    workbook.save(target)
-    shutil.copy(folder / "study.yaml", target.with_suffix(".study.yaml"))
-
-
-def test_workbook_gives_the_same_validated_tables_as_the_csv_folder(tmp_path):
+def test_workbook_gives_the_same_validated_tables_as_the_csv_folder(tmp_path, write_workbook):
     workbook = tmp_path / "cohort.xlsx"
-    _to_workbook(EXAMPLE, workbook)
+    write_workbook(EXAMPLE, workbook)
     from_csv, from_xlsx = load_registry(EXAMPLE), load_registry(workbook)
     assert from_xlsx.is_valid, from_xlsx.report.problems
     for table in TABLES:
         pd.testing.assert_frame_equal(from_csv.tables[table], from_xlsx.tables[table])
 
 
-def test_workbook_problems_name_the_sheet(tmp_path):
+def test_workbook_problems_name_the_sheet(tmp_path, write_workbook):
     workbook = tmp_path / "cohort.xlsx"
-    _to_workbook(EXAMPLE, workbook)
+    write_workbook(EXAMPLE, workbook)
     from openpyxl import load_workbook
 
     book = load_workbook(workbook)

@@ -177,7 +177,9 @@ PATIENTS = Table(
         Column(
             "age_at_diagnosis",
             "number",
-            "Age at IBD diagnosis in years. Either this or `birth_year` is required.",
+            "Age at IBD diagnosis in years. Either this or `birth_year` is required; when "
+            "empty it is derived as diagnosis year - birth year (within one year; the Montreal "
+            "age class is left empty when that year straddles a class boundary).",
             minimum=0,
             maximum=100,
             unit="years",

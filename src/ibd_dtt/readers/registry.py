@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ibd_dtt.config import CONFIG_FILE_NAME, CsvOptions, StudyConfig, load_study_config
+from ibd_dtt.config import CONFIG_FILE_NAME, CsvOptions, StudyConfig, read_study_config
 from ibd_dtt.contract import TABLES
-from ibd_dtt.errors import ConfigError, DataContractError
+from ibd_dtt.errors import DataContractError
 from ibd_dtt.problems import Problem
 
 ROW_COLUMN = "_row"  # the row number in the source file, kept on every table
@@ -456,6 +456,49 @@ def _merged_ranges(path: Path, worksheet_path: str | None) -> list[tuple[int, in
     ]
 
 
+def _name_matched(table: str, where: str, file: str, sheet: str | None = None) -> Problem:
+    return Problem(
+        "warning",
+        "file.table_name",
+        f"table {table!r} was read from {where} (names are matched ignoring case, spaces "
+        f"and punctuation)",
+        f"named {table!r}",
+        table,
+        file,
+        sheet,
+    )
+
+
+def _csv_files_for_tables(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
+    """The CSV file of each contract table, matched like sheets: ``Patients.csv``,
+    ``PATIENTS.CSV`` or ``Adverse events.csv`` are found (with a warning); two files for one
+    table are an error."""
+    matches: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() == ".csv":
+            matches.setdefault(normalise_column_name(path.stem), []).append(path)
+    chosen, problems = {}, []
+    for table in TABLES:
+        paths = matches.get(table, [])
+        if len(paths) > 1:
+            problems.append(
+                Problem(
+                    "error",
+                    "file.ambiguous_file",
+                    f"{len(paths)} files could hold table {table!r}: "
+                    f"{', '.join(p.name for p in paths)}",
+                    f"one file named {table}.csv (delete or rename the others)",
+                    table,
+                    str(folder),
+                )
+            )
+        elif paths:
+            chosen[table] = paths[0]
+            if paths[0].name != f"{table}.csv":
+                problems.append(_name_matched(table, f"{paths[0].name!r}", str(paths[0])))
+    return chosen, problems
+
+
 def _sheets_for_tables(workbook, path: Path) -> tuple[dict[str, str], list[Problem]]:
     """The sheet of each contract table, matched by normalised name ("Patients " ->
     patients); two sheets for one table are an error (which one holds the data cannot be
@@ -480,6 +523,8 @@ def _sheets_for_tables(workbook, path: Path) -> tuple[dict[str, str], list[Probl
             )
         elif names:
             chosen[table] = names[0]
+            if names[0] != table:
+                problems.append(_name_matched(table, f"sheet {names[0]!r}", str(path), names[0]))
             if workbook[names[0]].sheet_state != "visible":
                 problems.append(
                     Problem(
@@ -690,10 +735,9 @@ def read_registry(source: str | Path, config: StudyConfig | str | Path | None = 
     study_config = _read_config(source, config, problems, hashes)
     if source.is_dir():
         csv_options = study_config.csv if study_config is not None else None
-        for table in TABLES:
-            path = source / f"{table}.csv"
-            if not path.is_file():
-                continue
+        files, problems_found = _csv_files_for_tables(source)
+        problems += problems_found
+        for table, path in files.items():
             hashes[path.name] = _sha256(path)
             raw, found = read_csv_table(path, table, csv_options)
             problems += found
@@ -753,18 +797,22 @@ def _read_config(
             )
         )
         return None
-    try:
-        study_config = load_study_config(config_path)
-    except ConfigError as exc:
+    reading = read_study_config(config_path)
+    for wrong in reading.problems:
         problems.append(
             Problem(
                 "error",
                 "config.invalid",
-                str(exc),
-                "a valid study.yaml (docs/data-contract.md, 'Study configuration')",
+                wrong.message,
+                wrong.expected
+                or "a valid study.yaml (docs/data-contract.md, 'Study configuration')",
                 file=str(config_path),
+                column=wrong.key or None,
+                value=None if wrong.value is None else str(wrong.value),
             )
         )
-        return None
-    hashes[config_path.name] = _sha256(config_path)
-    return study_config
+    if reading.usable is not None:
+        hashes[config_path.name] = _sha256(config_path)
+    # with wrong settings the valid ones still say how to read the data (date_format ...);
+    # the config.invalid errors stop every analysis
+    return reading.usable

@@ -104,8 +104,29 @@ def table_baseline_characteristics(cohort: Cohort) -> ReportTable:
             "Disease duration: whole calendar months from the month of diagnosis to the month "
             "of the DTT start (the paper's 'follow-up time before DTT').",
             "Medians and quartiles use SPSS's definition (HAVERAGE, Hyndman-Fan type 6).",
+            *_derived_age_notes(p),
         ),
     )
+
+
+def _derived_age_notes(p: pd.DataFrame) -> tuple[str, ...]:
+    """Say how many ages at diagnosis were derived and what that does to the Montreal class."""
+    if "age_at_diagnosis_source" not in p:
+        return ()
+    derived = p["age_at_diagnosis_source"].fillna("").str.startswith("derived")
+    if not derived.any():
+        return ()
+    unknown_class = int((derived & p["montreal_age"].isna()).sum())
+    note = (
+        f"Age at diagnosis derived for {int(derived.sum())} patient(s) as diagnosis year "
+        f"minus birth year (no age recorded; exact to within one year)."
+    )
+    if unknown_class:
+        note += (
+            f" Montreal age class missing for {unknown_class} of them: the age in completed "
+            f"years lies on either side of a class boundary."
+        )
+    return (note,)
 
 
 def _baseline_values(visits: pd.DataFrame, parameter: str) -> pd.Series:

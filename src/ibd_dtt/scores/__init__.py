@@ -20,8 +20,10 @@ from ibd_dtt.scores.mayo import (
 from ibd_dtt.scores.other import (
     band_uceis,
     classify_montreal_age,
+    classify_montreal_age_between,
     compute_cd_pro2,
     compute_uceis,
+    derive_age_at_diagnosis,
 )
 from ibd_dtt.scores.ses_cd import add_ses_cd, band_ses_cd
 
@@ -110,11 +112,13 @@ __all__ = [
     "band_ses_cd",
     "band_uceis",
     "classify_montreal_age",
+    "classify_montreal_age_between",
     "compute_cd_pro2",
     "compute_full_mayo",
     "compute_hbi",
     "compute_partial_mayo",
     "compute_uc_pro2",
     "compute_uceis",
+    "derive_age_at_diagnosis",
     "is_mayo_endoscopic_remission",
 ]

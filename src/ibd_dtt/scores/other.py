@@ -59,3 +59,53 @@ def classify_montreal_age(age_at_diagnosis: pd.Series) -> pd.Series:
         .astype("Int64")
     )
     return band(years, [(16, "A1"), (40, "A2"), (float("inf"), "A3")])
+
+
+AGE_DERIVED = "derived: diagnosis year - birth year"
+
+
+def derive_age_at_diagnosis(patients: pd.DataFrame) -> pd.DataFrame:
+    """Age at diagnosis, recorded or derived from the birth year, with its bounds.
+
+    Adds ``age_at_diagnosis_source`` (``recorded``, ``derived: diagnosis year - birth
+    year`` or missing) and ``age_at_diagnosis_min`` / ``age_at_diagnosis_max``, the youngest
+    and oldest possible age in completed years. A recorded age is its own bound. With only a
+    birth year (the contract keeps no birth date) the age is the diagnosis year minus the
+    birth year, OHDSI's convention for ``year_of_birth`` (the expected exact age when
+    birthday and diagnosis day are unknown), and the completed years are that or one less,
+    as eligibility treats the age at DTT start.
+
+    >>> frame = pd.DataFrame({"birth_year": [1990, 1990, None],
+    ...     "diagnosis_date": pd.to_datetime(["2007-03-01", "2007-03-01", "2010-01-01"]),
+    ...     "age_at_diagnosis": [None, 16.5, None]})
+    >>> out = derive_age_at_diagnosis(frame)
+    >>> out["age_at_diagnosis"].tolist(), out["age_at_diagnosis_min"].tolist()
+    ([17.0, 16.5, nan], [16.0, 16.5, nan])
+    >>> out["age_at_diagnosis_source"].tolist()
+    ['derived: diagnosis year - birth year', 'recorded', <NA>]
+    """
+    out = patients.copy()
+    recorded = out["age_at_diagnosis"].astype("Float64")
+    years = pd.to_datetime(out["diagnosis_date"]).dt.year.astype("Float64") - out[
+        "birth_year"
+    ].astype("Float64")
+    derived = recorded.isna() & years.notna()
+    out["age_at_diagnosis"] = recorded.where(~derived, years).astype(float)
+    out["age_at_diagnosis_min"] = recorded.where(~derived, years - 1).astype(float)
+    out["age_at_diagnosis_max"] = recorded.where(~derived, years).astype(float)
+    source = pd.Series(pd.NA, index=out.index, dtype="string")
+    source[recorded.notna().to_numpy(bool)] = "recorded"
+    source[derived.to_numpy(bool)] = AGE_DERIVED
+    out["age_at_diagnosis_source"] = source
+    return out
+
+
+def classify_montreal_age_between(youngest: pd.Series, oldest: pd.Series) -> pd.Series:
+    """Montreal age class when the age is known to lie between two bounds: the class both
+    bounds share, else missing (e.g. completed years 16 or 17: A1 or A2, cannot tell).
+
+    >>> classify_montreal_age_between(pd.Series([15.0, 16.0]), pd.Series([16.0, 17.0])).tolist()
+    ['A1', <NA>]
+    """
+    low, high = classify_montreal_age(youngest), classify_montreal_age(oldest)
+    return low.where(low == high)

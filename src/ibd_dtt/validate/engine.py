@@ -396,7 +396,10 @@ def _finish(raw: RawTables, contexts: dict[str, _Context], out: _Collector) -> V
         accepted_ids = set(patients.frame.loc[~mask, "patient_id"].dropna()) - rejected_ids
     else:
         accepted_ids = set()
-    for problem in rules.check_references(contexts, accepted_ids, rejected_ids, raw.config):
+    lost = frozenset(name for name in TABLES if name not in raw.tables) | frozenset(
+        raw.unreadable_rows
+    )
+    for problem in rules.check_references(contexts, accepted_ids, rejected_ids, raw.config, lost):
         out.add(problem)
     tables: dict[str, pd.DataFrame] = {}
     rejected_records = []
@@ -440,11 +443,13 @@ def _finish(raw: RawTables, contexts: dict[str, _Context], out: _Collector) -> V
     rejected = pd.DataFrame(
         rejected_records, columns=["table", "file", "sheet", "row", "patient_id", "reasons"]
     )
+    # a configuration with wrong settings was used to read the data, never to analyse them
+    config_wrong = any(p.rule.startswith("config.") for p in raw.problems)
     return ValidationResult(
         tables,
         rejected,
         ValidationReport.from_problems(out.problems),
-        raw.config,
+        None if config_wrong else raw.config,
         input_rows,
         tuple(name for name in TABLES if name not in raw.tables),
     )

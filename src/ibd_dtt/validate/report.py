@@ -11,6 +11,7 @@ import pandas as pd
 from ibd_dtt.problems import PROBLEM_FIELDS, Problem
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1}
+_STAGE_ORDER = {"config": 0, "file": 1, "header": 2}
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,17 @@ class ValidationReport:
         frame = pd.DataFrame(records, columns=list(PROBLEM_FIELDS))
         frame["row"] = frame["row"].astype("Int64")
         order = frame["severity"].map(_SEVERITY_ORDER)
+        # causes before their consequences: the configuration, then whole files and
+        # tables (a missing table), then headers, then rows
+        stage = frame["rule"].str.split(".").str[0].map(_STAGE_ORDER).fillna(len(_STAGE_ORDER))
         frame = (
-            frame.assign(_order=order)
+            frame.assign(_order=order, _stage=stage)
             .sort_values(
-                ["_order", "table", "file", "row", "column", "rule"],
+                ["_order", "_stage", "table", "file", "row", "column", "rule"],
                 na_position="first",
                 kind="stable",
             )
-            .drop(columns="_order")
+            .drop(columns=["_order", "_stage"])
             .drop_duplicates()
             .reset_index(drop=True)
         )

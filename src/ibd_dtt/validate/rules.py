@@ -698,9 +698,35 @@ def check_references(
     accepted_ids: set[str],
     rejected_ids: set[str],
     config: StudyConfig | None = None,
+    lost: frozenset[str] = frozenset(),
 ) -> list[Problem]:
-    """Rows of other tables must point to an accepted patient; dates follow the diagnosis."""
+    """Rows of other tables must point to an accepted patient; dates follow the diagnosis.
+
+    When a referenced table is ``lost`` (missing or unreadable, already an error), its
+    consequences are one line, not an error for every row that refers to it.
+    """
     problems: list[Problem] = []
+    if "patients" in lost:
+        counts = {
+            name: int(contexts[name].frame["patient_id"].notna().sum())
+            for name in ("therapies", "assessments", "adverse_events")
+            if name in contexts and name not in lost
+        }
+        counts = {name: n for name, n in counts.items() if n}
+        if counts:
+            problems.append(
+                Problem(
+                    "warning",
+                    "ref.not_checked",
+                    f"the patient_id of {sum(counts.values())} row(s) ("
+                    + ", ".join(f"{name} {n}" for name, n in counts.items())
+                    + ") could not be checked because table 'patients' is missing or "
+                    "unreadable (see the error above)",
+                    "a patients table",
+                    "patients",
+                )
+            )
+        return problems
     patients = contexts.get("patients")
     dx = (
         patients.frame.dropna(subset=["patient_id"])
@@ -765,7 +791,7 @@ def check_references(
                 column="onset_date",
                 expected="a date after diagnosis_date",
             )
-            if therapies is not None:
+            if therapies is not None and "therapies" not in lost:
                 problems += _suspected_not_given(ctx, therapies)
     return problems
 
