@@ -46,7 +46,7 @@ bench: $(RUN)
 bench-omop: $(RUN)
 	$(BIN)/python benchmarks/bench_omop.py --persons 100000 300000 1000000
 
-## docs: regenerate docs/data-contract.md from the contract in code
+## docs: regenerate docs/data-contract.md and the REDCap project in redcap/ from the contract in code
 docs: $(RUN)
 	$(BIN)/python tools/write_contract_doc.py
 

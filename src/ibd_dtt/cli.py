@@ -424,6 +424,8 @@ def report_command(
     for card in headline_cards(report, min_cell_count):
         table.add_row(_text(card["label"]), _text(card["value"]))
     console.print(table)
+    for alert in report.alerts:
+        console.print(f"[bold yellow]not evaluable[/]: {escape(alert)}")
     console.print(f"report: {escape(str(files['html']))}")
     console.print(
         f"tables: {escape(str(files['xlsx']))}, {escape(str(files['docx']))}, "
@@ -479,6 +481,63 @@ def template_command(
     console.print(
         f"next: fill it in, set data_cut_date in {escape(config.name)}, then  "
         f"ibd-dtt validate {escape(str(workbook))}"
+    )
+
+
+redcap_app = typer.Typer(
+    no_args_is_help=True,
+    help="REDCap: the study's project files and the API.",
+)
+app.add_typer(redcap_app, name="redcap")
+
+
+@redcap_app.command("project")
+@_guarded
+def redcap_project_command(
+    out: Annotated[Path, typer.Option(help="Folder for the project files (created).")],
+    center: Annotated[
+        list[str] | None,
+        typer.Option(help="A center (repeatable): one Data Access Group each."),
+    ] = None,
+) -> None:
+    """Write the study's REDCap project (data dictionary, repeating instruments, DAGs)."""
+    from ibd_dtt.forms.redcap import write_redcap_project
+
+    with output_folder(out, kind="REDCap project") as folder:
+        files = write_redcap_project(folder, center or ["Center A", "Center B", "Center C"])
+    console.print(
+        f"REDCap project written to {escape(str(out))}: {', '.join(f.name for f in files)}"
+    )
+    console.print(
+        "upload them in REDCap: Online Designer > Data Dictionary, Project Setup > Repeating "
+        "instruments, DAGs (docs/bring-your-data.md)"
+    )
+
+
+@redcap_app.command("fetch")
+@_guarded
+def redcap_fetch_command(
+    url: Annotated[
+        str, typer.Option(help="The REDCap API URL, e.g. https://redcap.example.org/api/")
+    ],
+    out: Annotated[Path, typer.Option(help="Folder for records.csv and data_dictionary.csv.")],
+    token_env: Annotated[
+        str,
+        typer.Option(
+            help="Environment variable holding the API token (never a command-line value)."
+        ),
+    ] = "REDCAP_API_TOKEN",
+) -> None:
+    """Download the records (raw, with DAGs) and the data dictionary through the REDCap API."""
+    import os
+
+    from ibd_dtt.readers.redcap import fetch_redcap_export
+
+    with console.status("downloading from REDCap"):
+        records, dictionary = fetch_redcap_export(url, os.environ.get(token_env, ""), out)
+    console.print(f"records: {escape(str(records))}; data dictionary: {escape(str(dictionary))}")
+    console.print(
+        f"next: put study.yaml in {escape(str(out))}, then  ibd-dtt validate {escape(str(records))}"
     )
 
 

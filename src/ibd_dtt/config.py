@@ -32,6 +32,28 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ibd_dtt.errors import ConfigError
 
 CONFIG_FILE_NAME = "study.yaml"
+# REDCap suggests HL7 null flavours as a project's missing-data codes (Project Setup >
+# Additional customizations > Missing Data Codes); a project may define its own.
+REDCAP_MISSING_CODES = (
+    "NI",
+    "INV",
+    "UNK",
+    "NASK",
+    "ASKU",
+    "NAV",
+    "MSK",
+    "NA",
+    "NAVU",
+    "NP",
+    "QS",
+    "QI",
+    "TRC",
+    "UNC",
+    "DER",
+    "PINF",
+    "NINF",
+    "OTH",
+)
 
 
 class DefaultUnits(BaseModel):
@@ -93,6 +115,11 @@ class StudyConfig(BaseModel):
         "means at a visit whose four main HBI items are given: 'missing' (default: the HBI "
         "is not computed, and validate says so) or 'absent' (0 points: for registries that "
         "tick only the complications present).",
+    )
+    redcap_missing_codes: list[str] = Field(
+        default_factory=lambda: list(REDCAP_MISSING_CODES),
+        description="Cell values of a REDCap export that mean 'not recorded' (the project's "
+        "missing-data codes); read as empty, counted in a warning.",
     )
     csv: CsvOptions = CsvOptions()
     allow_identifier_like_text: list[str] = Field(
@@ -171,6 +198,7 @@ EXPECTED_FORMS = {
     "csv": 'csv options, e.g.  csv: {delimiter: ";", decimal: ","}',
     "csv.delimiter": '",", ";" or "\\t", e.g.  csv: {delimiter: ";"}',
     "csv.decimal": '"." or ",", e.g.  csv: {decimal: ","}',
+    "redcap_missing_codes": "a list of codes, e.g.  redcap_missing_codes: [UNK, NASK, NA]",
     "allow_identifier_like_text": "a list of column names, e.g.  "
     "allow_identifier_like_text: [term]",
 }

@@ -159,3 +159,67 @@ def test_the_console_names_file_sheet_and_row_of_a_workbook_problem(tmp_path, wr
     result = CliRunner().invoke(app, ["validate", str(workbook)])
     assert result.exit_code == 1
     assert "registry.xlsx [therapies]:2" in result.stdout  # not swallowed as markup
+
+
+def test_the_six_patient_scenario_gives_causes_in_order_and_never_a_silent_score_loss(
+    tmp_path, write_workbook
+):
+    """Issue 14's scenario: a 6-patient workbook (3 UC, 3 CD) with a sheet named 'Patients',
+    HBI complications left blank and a day-first data cut."""
+    import pandas as pd
+
+    from ibd_dtt.contract import TABLES
+    from ibd_dtt.pipeline import analyse_registry, score_registry
+    from ibd_dtt.report import build_report
+
+    folder = tmp_path / "six"
+    folder.mkdir()
+    patients = pd.read_csv(EXAMPLE / "patients.csv", dtype=str, keep_default_na=False)
+    chosen = list(patients[patients["diagnosis"] == "UC"]["patient_id"][:3]) + list(
+        patients[patients["diagnosis"] == "CD"]["patient_id"][:3]
+    )
+    for name in TABLES:
+        frame = pd.read_csv(EXAMPLE / f"{name}.csv", dtype=str, keep_default_na=False)
+        frame = frame[frame["patient_id"].isin(chosen)]
+        if name == "assessments":
+            frame[
+                [
+                    c
+                    for c in frame.columns
+                    if c.startswith("hbi_")
+                    and c
+                    not in (
+                        "hbi_general_wellbeing",
+                        "hbi_abdominal_pain",
+                        "hbi_liquid_stools",
+                        "hbi_abdominal_mass",
+                    )
+                ]
+            ] = ""
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    (folder / "study.yaml").write_text("data_cut_date: 31/01/2024\ndate_format: dmy\n")
+    workbook = tmp_path / "six.xlsx"
+    write_workbook(folder, workbook)
+    book = load_workbook(workbook)
+    book["patients"].title = "renamed"
+    book["renamed"].title = "Patients"
+    book.save(workbook)
+
+    result = load_registry(workbook)
+    problems = result.report.problems
+    assert list(result.report.errors["rule"]) == ["config.invalid"]  # the cause, alone
+    assert "write 2024-01-31" in problems.iloc[0]["message"]
+    warnings = result.report.warnings
+    assert "file.table_name" in set(warnings["rule"])
+    not_computable = warnings[warnings["rule"] == "score.not_computable"]
+    assert sorted(not_computable["patient_id"]) == sorted(chosen[3:])  # one per CD patient
+    assert all("all 8 complication columns" in m for m in not_computable["message"])
+
+    workbook.with_suffix(".study.yaml").write_text("data_cut_date: 2024-01-31\ndate_format: dmy\n")
+    result = load_registry(workbook)
+    assert result.is_valid
+    scored = score_registry(result)
+    report = build_report(scored, [analyse_registry(scored, "paper")])
+    (alert,) = report.alerts
+    assert alert.startswith("Clinical response: no CD patient is evaluable")
+    assert "HBI not computable" in alert

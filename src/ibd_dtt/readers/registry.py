@@ -716,7 +716,9 @@ def _find_config(source: Path) -> Path | None:
 
 
 def read_registry(source: str | Path, config: StudyConfig | str | Path | None = None) -> RawTables:
-    """Read a registry dataset: a folder of ``<table>.csv`` files or an ``.xlsx`` workbook.
+    """Read a registry dataset: a folder of ``<table>.csv`` files, an ``.xlsx`` workbook or
+    a REDCap records export (one ``.csv`` file, raw or labels, with the project's data
+    dictionary beside it; :mod:`ibd_dtt.readers.redcap`).
 
     The study configuration is ``config`` when given (a :class:`StudyConfig` or a path),
     else ``study.yaml`` in the folder (or ``<workbook>.study.yaml`` / ``study.yaml`` beside a
@@ -746,14 +748,35 @@ def read_registry(source: str | Path, config: StudyConfig | str | Path | None = 
             else:
                 unreadable[table] = _data_lines(path)
         where = f"{source}/<table>.csv"
+    elif source.suffix.lower() == ".csv":
+        from ibd_dtt.readers.redcap import looks_like_redcap_export, read_redcap_export
+
+        if not looks_like_redcap_export(source):
+            raise DataContractError(
+                f"{source}: one CSV file is read as a REDCap records export, and this one has "
+                f"no REDCap columns (redcap_repeat_instrument, <form>_complete ...); for a "
+                f"registry of CSV files give the folder that holds patients.csv, "
+                f"therapies.csv, assessments.csv and adverse_events.csv"
+            )
+
+        hashes[source.name] = _sha256(source)
+        missing_codes = tuple(study_config.redcap_missing_codes) if study_config else ()
+        tables, found = read_redcap_export(source, missing_codes=missing_codes or None)
+        problems += found
+        where = f"a REDCap form of {source}"
     elif source.suffix.lower() in (".xlsx", ".xlsm"):
         hashes[source.name] = _sha256(source)
         tables, found = read_xlsx_tables(source)
         problems += found
         where = f"a sheet of {source}"
     else:
-        raise DataContractError(f"{source}: expected a folder of CSV files or an .xlsx workbook")
+        raise DataContractError(
+            f"{source}: expected a folder of CSV files, an .xlsx workbook or a REDCap "
+            f"records export (.csv)"
+        )
     reported = {p.table for p in problems if p.severity == "error" and p.table} - set(tables)
+    if not tables and any(p.severity == "error" and p.rule.startswith("redcap.") for p in problems):
+        reported = set(TABLES)  # the export could not be read at all: that is the one error
     for table in TABLES:
         if table not in tables and table not in reported:
             problems.append(

@@ -10,6 +10,7 @@ import pandas as pd
 from ibd_dtt.episodes import select_index_episodes
 from ibd_dtt.report.baseline import table_baseline_characteristics, table_clinical_baseline
 from ibd_dtt.report.cohort import Cohort, build_cohort
+from ibd_dtt.report.completeness import evaluability_alerts, table_data_completeness
 from ibd_dtt.report.followup import (
     MAIN_OUTCOMES,
     table_lab_changes,
@@ -37,6 +38,8 @@ class Report:
     scored: object  # ScoredRegistry
     ci_method: str
     provenance: dict = field(default_factory=dict)
+    # shown at the top of the report: a primary outcome with nothing evaluable, and why
+    alerts: tuple[str, ...] = ()
 
     @property
     def primary(self):
@@ -166,6 +169,7 @@ def build_report(scored, analyses: list, ci_method: str = "clopper-pearson") -> 
         table_drugs_and_regimens(cohort),
         table_persistence(cohort),
         table_safety(cohort),
+        table_data_completeness(cohort, primary.visits, primary.windows),
     ]
     attrition = primary.attrition
     tables.append(
@@ -190,4 +194,5 @@ def build_report(scored, analyses: list, ci_method: str = "clopper-pearson") -> 
         list(analyses),
         scored,
         ci_method,
+        alerts=tuple(evaluability_alerts(primary, cohort, scored.validation.report.warnings)),
     )

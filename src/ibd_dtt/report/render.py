@@ -339,7 +339,9 @@ def _append_rows(table, frame: pd.DataFrame) -> None:
         table._tbl.append(row)
 
 
-def write_docx(tables: list[ReportTable], path: Path, title: str) -> Path:
+def write_docx(
+    tables: list[ReportTable], path: Path, title: str, alerts: tuple[str, ...] = ()
+) -> Path:
     """Journal-style tables: three horizontal rules, no vertical lines, footnotes below."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -352,6 +354,8 @@ def write_docx(tables: list[ReportTable], path: Path, title: str) -> Path:
     doc.styles["Normal"].font.name = "Arial"
     doc.styles["Normal"].font.size = Pt(8)
     doc.add_heading(title, level=1)
+    for alert in alerts:
+        doc.add_paragraph().add_run(f"Not evaluable. {alert}").bold = True
     for table in tables:
         doc.add_heading(table.title, level=2)
         frame = table.display
@@ -454,7 +458,7 @@ def _write_report_files(
     title = "Dual-targeted therapy in IBD: study report"
     write_xlsx(tables, out / "tables.xlsx")
     documents = [_for_documents(t) for t in tables]
-    write_docx(documents, out / "tables.docx", title)
+    write_docx(documents, out / "tables.docx", title, report.alerts)
     if min_cell_count > 0:
         figures = [f for f in figures if f.name not in PATIENT_LEVEL_FIGURES]
     write_figures(figures, out / "figures")
@@ -483,6 +487,7 @@ def _write_report_files(
         subtitle=f"{len(report.cohort.patients)} patients analysed · data cut "
         f"{prov['data_cut_date']} · primary analysis {prov['primary_analysis']}",
         suppression=suppression,
+        alerts=report.alerts,
         headline=headline_cards(report, min_cell_count),
         methods=methods_paragraphs(report),
         results=results_paragraphs(report, min_cell_count),
