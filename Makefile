@@ -24,7 +24,7 @@ EXAMPLE := examples/paper_cohort
 
 ## demo: create .venv, install, and run the full analysis and report on the (synthetic) example
 demo: $(RUN)
-	$(BIN)/ibd-dtt report $(EXAMPLE) --definitions paper --missing as-observed --missing nri --out out/demo
+	$(BIN)/ibd-dtt report $(EXAMPLE) --definitions paper --missing as-observed --missing nri --percent-decimals 2 --out out/demo
 	@echo
 	@echo "Example cohort (synthetic data) analysed. Open out/demo/report.html in a browser;"
 	@echo "tables in out/demo/tables.xlsx and tables.docx. Docs: docs/report.md"

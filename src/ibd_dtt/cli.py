@@ -363,6 +363,13 @@ def report_command(
     ] = 0,
     allow_rejected: AllowRejectedOpt = False,
     jobs: JobsOpt = 1,
+    percent_decimals: Annotated[
+        int,
+        typer.Option(
+            help="Decimals of every percentage: 1 (journals' convention), 2 to reproduce "
+            "the paper's print."
+        ),
+    ] = 1,
 ) -> None:
     """Full analysis and publication report: Tables 1-4, response, labs, safety,
     persistence, figures; HTML, Excel, Word, CSV and Parquet."""
@@ -379,6 +386,8 @@ def report_command(
         problems.append(f"--ci must be one of {', '.join(_CI_METHODS)}")
     if min_cell_count < 0:
         problems.append("--min-cell-count must be 0 (off) or a positive count")
+    if percent_decimals not in (0, 1, 2, 3):
+        problems.append("--percent-decimals must be 0, 1, 2 or 3")
     if problem := _jobs_problem(jobs):
         problems.append(problem)
     if problems:
@@ -408,7 +417,7 @@ def report_command(
             raise typer.Exit(EXIT_INVALID)
         task = progress.add_task("statistics and tables", total=1)
         checkpoint("tables")
-        report = build_report(scored, analyses, ci)
+        report = build_report(scored, analyses, ci, percent_decimals)
         progress.update(task, completed=1)
         task = progress.add_task("figures, HTML, Excel, Word, CSV and Parquet", total=1)
         checkpoint("write")
@@ -421,7 +430,11 @@ def report_command(
     )
     table.add_column("measure")
     table.add_column("result", justify="right")
-    for card in headline_cards(report, min_cell_count):
+    from ibd_dtt.stats.format import using_percent_decimals
+
+    with using_percent_decimals(report.percent_decimals):
+        cards = headline_cards(report, min_cell_count)
+    for card in cards:
         table.add_row(_text(card["label"]), _text(card["value"]))
     console.print(table)
     for alert in report.alerts:

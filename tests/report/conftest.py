@@ -17,7 +17,9 @@ def scored():
 def paper_report(scored):
     """The paper's analysis (paper definitions, as observed) plus an NRI sensitivity run."""
     return build_report(
-        scored, [analyse_registry(scored, "paper"), analyse_registry(scored, "paper", "nri")]
+        scored,
+        [analyse_registry(scored, "paper"), analyse_registry(scored, "paper", "nri")],
+        percent_decimals=2,  # the paper printed two decimals
     )
 
 

@@ -22,6 +22,8 @@ def test_report_command_writes_everything_and_prints_the_headline(tmp_path):
             "nri",
             "--ci",
             "wilson",
+            "--percent-decimals",
+            "2",
         ],
     )
     assert result.exit_code == 0, result.stdout
@@ -96,7 +98,8 @@ def test_the_headline_moves_when_one_patient_changes(tmp_path):
     visits.to_csv(data / "assessments.csv", index=False)
     result = runner.invoke(app, ["report", str(data), "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.stdout
-    assert "82.35 % (14/17)" in result.stdout and "15/17" not in result.stdout
+    # one decimal by default (journals' convention; --percent-decimals 2 prints the paper's)
+    assert "82.4 % (14/17)" in result.stdout and "15/17" not in result.stdout
 
 
 def test_a_figure_that_fails_is_an_error_naming_it(tmp_path, monkeypatch):

@@ -35,7 +35,7 @@ def test_xlsx_has_one_sheet_per_table_with_the_printed_values(written_report, pa
         "Clinical response",
         "3 months",
         "paper / as-observed",
-        "15/17 (88.2 %, 63.6–98.5)",
+        "15/17 (88.24 %, 63.56–98.54)",  # --percent-decimals 2, as the paper
     )
 
 
@@ -51,7 +51,7 @@ def test_docx_has_every_table_in_journal_style(written_report, paper_report):
         "Clinical response",
         "3 months",
         "paper / as-observed",
-        "15/17 (88.2 %, 63.6–98.5)",
+        "15/17 (88.24 %, 63.56–98.54)",
     ]
     xml = response._tbl.xml
     assert 'w:top w:val="single"' in xml and "w:left" not in xml  # no vertical rules
@@ -93,7 +93,8 @@ def test_html_is_self_contained_with_methods_results_and_provenance(written_repo
     assert page.count("data:image/png;base64,") == 6
     assert not re.search(r'src="(?!data:)', page)  # nothing loaded from outside
     assert "Follow-up visit windows (visit windows v1.0.0): 3 months = day 77 to 105" in page
-    assert "Clinical response was 88.24 % (15/17; 95 % CI 63.6–98.5) at 3 months" in page
+    # the paper's two decimals (--percent-decimals 2), the interval with the same
+    assert "Clinical response was 88.24 % (15/17; 95 % CI 63.56–98.54) at 3 months" in page
     assert "sha256 patients.csv" in page
     prov = json.loads(files["provenance"].read_text())
     assert prov["analyses"][0]["definition_set"] == "paper"
@@ -132,7 +133,7 @@ def test_patient_level_tables_show_study_ids_and_no_calendar_dates(paper_report)
         ("0 (0.0)", "0 (0.0)"),
         ("5 (27.8)", "5 (27.8)"),
         ("1/3 (33.3 %, 0.8–90.6)", "<5/3"),
-        ("15/17 (88.2 %, 63.6–98.5)", "≥13/17"),
+        ("15/17 (88.24 %, 63.56–98.54)", "≥13/17"),
         ("7/7 (100.0 %, 59.0–100.0)", "7/7 (100.0 %, 59.0–100.0)"),
         ("Clinical response", "Clinical response"),
     ],

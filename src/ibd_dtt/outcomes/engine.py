@@ -212,7 +212,9 @@ def _evaluate(
                     isinstance(v, dict) and v.get("dtype") == "LOCF" for v in result.inputs.values()
                 )
                 reason = _explain_missing(result, window, ep, follow_days, windows)
-                if strategy == "nri" and outcome.nri:
+                # LOCF carries nothing past a stop for failure (derive_locf_records): such a
+                # window is non-response, as under NRI
+                if strategy in ("nri", "locf") and outcome.nri:
                     imputation = _nri(result, window, ep, follow_days)
                     if imputation is not None:
                         result, imputed, reason = imputation, True, None

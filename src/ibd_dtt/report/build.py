@@ -25,6 +25,7 @@ from ibd_dtt.report.safety import (
     table_steroid_withdrawal,
 )
 from ibd_dtt.stats import proportion_ci
+from ibd_dtt.stats.format import using_percent_decimals
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Report:
     provenance: dict = field(default_factory=dict)
     # shown at the top of the report: a primary outcome with nothing evaluable, and why
     alerts: tuple[str, ...] = ()
+    percent_decimals: int = 1
 
     @property
     def primary(self):
@@ -118,10 +120,22 @@ def measured_values(visits: pd.DataFrame) -> pd.DataFrame:
     return measured
 
 
-def build_report(scored, analyses: list, ci_method: str = "clopper-pearson") -> Report:
+def build_report(
+    scored, analyses: list, ci_method: str = "clopper-pearson", percent_decimals: int = 1
+) -> Report:
     """Compute every table of the report from a scored registry and one or more analyses
     (the first is the primary analysis; the others are sensitivity analyses shown beside it
-    in the response tables). The figures are drawn by :func:`~ibd_dtt.report.write_report`."""
+    in the response tables). The figures are drawn by :func:`~ibd_dtt.report.write_report`.
+
+    ``percent_decimals``: decimals of every percentage (1; 2 reproduces the paper's print).
+    """
+    with using_percent_decimals(percent_decimals):
+        report = _build_report(scored, analyses, ci_method)
+    report.percent_decimals = percent_decimals
+    return report
+
+
+def _build_report(scored, analyses: list, ci_method: str) -> Report:
     if not analyses:
         raise ValueError("`analyses` needs at least the primary analysis")
     primary = analyses[0]

@@ -3,7 +3,7 @@ a results paragraph from the computed headline numbers. Nothing here is typed by
 
 from __future__ import annotations
 
-from ibd_dtt.stats.format import round_half_up
+from ibd_dtt.stats.format import format_percent, round_half_up
 
 AFTER_EPISODE_TEXT = {
     "exclude": "Assessments after the DTT episode ended were not attributed to DTT.",
@@ -36,12 +36,12 @@ TIMEPOINT_TEXT = {
 }
 
 
-def _pct(row, decimals: int = 2) -> str:
-    return round_half_up(row["percent"], decimals)
+def _pct(row) -> str:
+    return format_percent(row["percent"])
 
 
 def _ci(row) -> str:
-    return f"{round_half_up(100 * row['ci_low'], 1)}–{round_half_up(100 * row['ci_high'], 1)}"
+    return f"{format_percent(100 * row['ci_low'])}–{format_percent(100 * row['ci_high'])}"
 
 
 def _masked(row, min_cell_count: int) -> bool:

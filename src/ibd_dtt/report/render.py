@@ -32,6 +32,7 @@ from ibd_dtt.report.figure_inputs import (
 )
 from ibd_dtt.report.model import ReportTable
 from ibd_dtt.report.narrative import headline_cards, methods_paragraphs, results_paragraphs
+from ibd_dtt.stats.format import using_percent_decimals
 
 FIXED_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 FIXED_DOC_DATE = dt.datetime(2000, 1, 1)
@@ -403,7 +404,10 @@ def write_report(
     already drawn, or None to draw them here (``jobs`` > 1: in that many processes).
     """
     inputs = (source,) if source is not None else ()
-    with output_folder(out_dir, inputs, kind="report") as tmp:
+    with (
+        output_folder(out_dir, inputs, kind="report") as tmp,
+        using_percent_decimals(report.percent_decimals),
+    ):
         _write_report_files(report, tmp, source, min_cell_count, generated_at, figures, jobs)
     out = Path(out_dir)
     return {

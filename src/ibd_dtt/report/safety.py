@@ -13,6 +13,7 @@ from ibd_dtt.stats import incidence_rate, kaplan_meier, logrank, proportion_ci
 from ibd_dtt.stats.format import (
     format_incidence,
     format_n_percent,
+    format_percent,
     format_pvalue,
     format_rate,
     round_half_up,
@@ -102,7 +103,7 @@ def table_safety(cohort: Cohort) -> ReportTable:
     for g, (n, total) in patients_with().items():
         prop = proportion_ci(n, total)
         ci_row[_label(g)] = (
-            f"{round_half_up(100 * prop.ci_low, 1)}–{round_half_up(100 * prop.ci_high, 1)}"
+            f"{format_percent(100 * prop.ci_low)}–{format_percent(100 * prop.ci_high)}"
             if total
             else ""
         )
@@ -229,7 +230,7 @@ def table_drugs_and_regimens(cohort: Cohort) -> ReportTable:
         rows.append(
             {"kind": "drug", "item": drug, "n": int(n), "total": total, "percent": prop.percent}
         )
-        display.append({"": "Agent", "Item": drug, "Patients, n (%)": format_n_percent(prop, 2)})
+        display.append({"": "Agent", "Item": drug, "Patients, n (%)": format_n_percent(prop)})
     for regimen, n in (
         p["regimen"].value_counts().sort_index().sort_values(ascending=False, kind="stable").items()
     ):
@@ -247,7 +248,7 @@ def table_drugs_and_regimens(cohort: Cohort) -> ReportTable:
             {
                 "": "Regimen",
                 "Item": regimen.replace("+", " + "),
-                "Patients, n (%)": format_n_percent(prop, 2),
+                "Patients, n (%)": format_n_percent(prop),
             }
         )
     notes = (
@@ -293,6 +294,7 @@ def table_persistence(cohort: Cohort) -> ReportTable:
         sub = _subset(data, g)
         km = kaplan_meier(sub["months"], sub["ended"], PERSISTENCE_TIMES)
         median = "not reached" if km.median is None else round_half_up(km.median, 1)
+        low, high = km.median_ci
         row = {
             "Group": _label(g),
             "Patients": km.n,
@@ -300,9 +302,9 @@ def table_persistence(cohort: Cohort) -> ReportTable:
             "Median months (95 % CI)": median
             + (
                 ""
-                if km.median is None
-                else f" ({round_half_up(km.median_ci[0], 1) if km.median_ci[0] else '–'}–"
-                f"{round_half_up(km.median_ci[1], 1) if km.median_ci[1] else 'NR'})"
+                if km.median is None and low is None
+                else f" ({'NR' if low is None else round_half_up(low, 1)}–"
+                f"{'NR' if high is None else round_half_up(high, 1)})"
             ),
         }
         for r in km.at_times.itertuples(index=False):
@@ -321,12 +323,17 @@ def table_persistence(cohort: Cohort) -> ReportTable:
                     "n": km.n,
                 }
             )
-            row[f"On DTT at {int(r.time)} months, % (95 % CI); at risk"] = (
-                f"{round_half_up(100 * r.survival, 1)} ({round_half_up(100 * r.ci_low, 1)}–"
-                f"{round_half_up(100 * r.ci_high, 1)}); {int(r.at_risk)}"
-                if r.at_risk > 0
-                else "not estimable (no one at risk); 0"
-            )
+            if r.at_risk <= 0:
+                cell = "not estimable (no one at risk); 0"
+            elif np.isnan(r.ci_low) or np.isnan(r.ci_high):
+                # before the first event (S = 1) the log-log interval does not exist
+                cell = f"{format_percent(100 * r.survival)} (CI –); {int(r.at_risk)}"
+            else:
+                cell = (
+                    f"{format_percent(100 * r.survival)} ({format_percent(100 * r.ci_low)}–"
+                    f"{format_percent(100 * r.ci_high)}); {int(r.at_risk)}"
+                )
+            row[f"On DTT at {int(r.time)} months, % (95 % CI); at risk"] = cell
         display.append(row)
     reasons = cohort.patients[cohort.patients["discontinued"]]
     for (status, reason), n in reasons.groupby(["status", "stop_reason"]).size().items():
@@ -337,7 +344,9 @@ def table_persistence(cohort: Cohort) -> ReportTable:
     notes = (
         "Kaplan-Meier estimate of remaining on both agents; DTT ends at the first stop of "
         "either agent; patients on DTT at the data cut are censored. 95 % CI log-log "
-        "(pointwise); median CI Brookmeyer-Crowley.",
+        "(pointwise; not estimable where S is 1, before the first event); median and its CI as R's "
+        "survfit: where the curve and its bands reach 0.5, the midpoint of a stretch at exactly "
+        "0.5; NR = not reached.",
         f"Log-rank test across diagnoses: {test.test}, p = {format_pvalue(test.pvalue)}"
         if test.pvalue is not None
         else f"No log-rank test: {test.reason}.",

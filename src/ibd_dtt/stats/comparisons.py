@@ -9,9 +9,10 @@
 - Fisher on R x C: SciPy's default for tables other than 2 x 2 is Monte Carlo (random). We
   enumerate every table with the observed margins and add the probabilities
   (``scipy.stats.random_table(...).pmf`` terms) of those no more probable than the observed
-  one, with R's relative tolerance of 1e-7 - deterministic and exact. Above
-  ``FISHER_EXACT_MAX_TABLES`` tables we fall back to SciPy's Monte Carlo method with a fixed
-  seed and say so.
+  one, with R's relative tolerance of 1e-7 - deterministic and exact. The tables are
+  counted exactly first (:func:`count_tables`); only above ``FISHER_EXACT_MAX_TABLES``
+  (2,000,000) tables do we fall back to SciPy's Monte Carlo method with a fixed seed, and
+  the test's name then says so with the number of samples and the seed.
 - Continuous: Mann-Whitney U (2 groups) or Kruskal-Wallis (> 2 groups), SciPy.
 - Paired before/after: Wilcoxon signed-rank, SciPy (zero differences dropped, Wilcox's method).
 """
@@ -25,6 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
+
+from ibd_dtt.stats import _checks
 
 FISHER_EXACT_MAX_TABLES = 2_000_000
 MONTE_CARLO_RESAMPLES = 200_000
@@ -83,12 +86,40 @@ def _tables(row_sums: np.ndarray, col_sums: np.ndarray):
             yield (first, *rest)
 
 
-def _count_tables_upper_bound(row_sums: np.ndarray, col_sums: np.ndarray) -> float:
-    """A cheap upper bound on the number of tables with these margins."""
-    bound = 1.0
-    for r in row_sums[:-1]:
-        bound *= float(np.prod(np.minimum(col_sums, r) + 1))
-    return bound
+def count_tables(row_sums, col_sums, limit: int | None = None) -> int:
+    """The number of tables of non-negative integers with these margins (counted column by
+    column; rows with equal remaining sums are interchangeable, so states are memoised on
+    the sorted remainders). Counting stops once it passes ``limit`` (returns limit + 1).
+
+    >>> count_tables([2, 2], [2, 2])     # 2x2 with n = 4: a = 0, 1 or 2
+    3
+    >>> count_tables([1, 1, 1], [1, 1, 1])   # the 3! permutation matrices
+    6
+    """
+    rows = tuple(sorted(int(r) for r in row_sums))
+    cols = [int(c) for c in col_sums]
+    cap = float("inf") if limit is None else limit + 1
+    memo: dict[tuple[int, tuple[int, ...]], int] = {}
+
+    def completions(j: int, remaining: tuple[int, ...]) -> int:
+        if j == len(cols) - 1:
+            return 1  # the last column is what remains
+        key = (j, remaining)
+        if key in memo:
+            return memo[key]
+        total = 0
+        caps = np.array(remaining)
+        for column in _compositions(cols[j], caps):
+            rest = tuple(sorted(int(r - c) for r, c in zip(remaining, column, strict=True)))
+            total += completions(j + 1, rest)
+            if total >= cap:
+                break
+        memo[key] = int(min(total, cap))
+        return memo[key]
+
+    if sum(rows) != sum(cols):
+        raise ValueError("row and column sums differ")
+    return int(min(completions(0, rows), cap))
 
 
 def fisher_exact_rxc(table) -> TestResult:
@@ -97,10 +128,10 @@ def fisher_exact_rxc(table) -> TestResult:
     >>> round(fisher_exact_rxc([[3, 1], [1, 3]]).pvalue, 4)   # = scipy 2x2 two-sided
     0.4857
     """
-    observed = np.asarray(table, dtype=np.int64)
+    observed = _checks.count_table("table", table)
     observed = observed[observed.sum(axis=1) > 0][:, observed.sum(axis=0) > 0]
-    if observed.ndim != 2 or min(observed.shape) < 2:
-        return TestResult("Fisher's exact test", 1.0, None, "only one row or column has data")
+    if min(observed.shape) < 2:
+        return TestResult("none", None, None, "only one row or column has data")
     rows, cols = observed.sum(axis=1), observed.sum(axis=0)
     n = int(observed.sum())
     const = gammaln(rows + 1).sum() + gammaln(cols + 1).sum() - gammaln(n + 1)
@@ -109,7 +140,8 @@ def fisher_exact_rxc(table) -> TestResult:
         return const - gammaln(cells + 1).reshape(len(cells), -1).sum(axis=1)
 
     observed_log = float(log_pmf(observed.reshape(1, -1))[0])
-    if _count_tables_upper_bound(rows, cols) <= FISHER_EXACT_MAX_TABLES:
+    n_tables = count_tables(rows, cols, limit=FISHER_EXACT_MAX_TABLES)
+    if n_tables <= FISHER_EXACT_MAX_TABLES:
         tables = np.array(
             [list(itertools.chain.from_iterable(t)) for t in _tables(rows, cols)], dtype=float
         )
@@ -125,7 +157,8 @@ def fisher_exact_rxc(table) -> TestResult:
     method = stats.MonteCarloMethod(n_resamples=MONTE_CARLO_RESAMPLES, rng=MONTE_CARLO_SEED)
     result = stats.fisher_exact(observed, method=method)
     return TestResult(
-        "Fisher's exact test (Monte Carlo)",
+        f"Fisher's exact test (Monte Carlo: more than {FISHER_EXACT_MAX_TABLES:,} tables; "
+        f"{MONTE_CARLO_RESAMPLES:,} samples, seed {MONTE_CARLO_SEED})",
         float(result.pvalue),
         None,
         details={
@@ -146,11 +179,9 @@ def compare_categorical(table) -> TestResult:
     >>> r.test, round(r.pvalue, 4)
     ("Fisher's exact test", 0.0055)
     """
-    observed = np.asarray(
-        table.to_numpy() if isinstance(table, pd.DataFrame) else table, dtype=np.int64
-    )
+    observed = _checks.count_table("table", table)
     observed = observed[observed.sum(axis=1) > 0][:, observed.sum(axis=0) > 0]
-    if observed.ndim != 2 or min(observed.shape) < 2:
+    if min(observed.shape) < 2:
         return TestResult("none", None, None, "fewer than two groups or levels with data")
     expected = stats.contingency.expected_freq(observed)
     ok, why = cochran_rule(expected)
@@ -171,8 +202,10 @@ def compare_categorical(table) -> TestResult:
 
 def compare_continuous(values, groups) -> TestResult:
     """Mann-Whitney U (two groups) or Kruskal-Wallis (more), over the non-missing values."""
+    groups = list(groups)
+    _checks.same_length(values=values, groups=groups)
     values = pd.Series(values, dtype="float").to_numpy(float, na_value=np.nan)
-    groups = np.asarray(list(groups), dtype=object)
+    groups = np.asarray(groups, dtype=object)
     present = ~np.isnan(values) & ~pd.isna(groups)
     values, groups = values[present], groups[present]
     samples = [values[groups == g] for g in sorted(set(groups))]
@@ -197,18 +230,21 @@ def compare_continuous(values, groups) -> TestResult:
 
 def compare_paired(before, after) -> TestResult:
     """Wilcoxon signed-rank test on complete before/after pairs."""
+    _checks.same_length(before=before, after=after)
     before = pd.Series(before, dtype="float").to_numpy(float, na_value=np.nan)
     after = pd.Series(after, dtype="float").to_numpy(float, na_value=np.nan)
     complete = ~np.isnan(before) & ~np.isnan(after)
     before, after = before[complete], after[complete]
     pairs = len(before)
-    if pairs < 2 or not (after - before != 0).any():
-        return TestResult(
-            "none",
-            None,
-            None,
-            f"{pairs} complete pair(s), no non-zero differences" if pairs else "no complete pairs",
-        )
+    nonzero = int((after - before != 0).sum())
+    if pairs < 2 or nonzero < 2:
+        if not pairs:
+            why = "no complete pairs"
+        elif pairs < 2:
+            why = "1 complete pair"
+        else:
+            why = f"{pairs} complete pairs, {nonzero} with a non-zero difference (needs 2)"
+        return TestResult("none", None, None, why)
     statistic, pvalue = wilcoxon_signed_rank(before, after)
     return TestResult(
         "Wilcoxon signed-rank test",

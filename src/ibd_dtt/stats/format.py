@@ -7,6 +7,9 @@ journals and SPSS print it; Python's ``round`` rounds half to even.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal
 
 from ibd_dtt.stats.continuous import ContinuousSummary
@@ -28,7 +31,40 @@ def round_half_up(value: float | None, decimals: int = 1) -> str:
     return str(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
-def format_n_percent(p: Proportion, decimals: int = 1) -> str:
+# Percentages carry one decimal by default (journals' convention for series of this size);
+# ``--percent-decimals 2`` reproduces the paper, which printed two.
+_PERCENT_DECIMALS: ContextVar[int] = ContextVar("percent_decimals", default=1)
+
+
+def percent_decimals() -> int:
+    """Decimals of every percentage in the current report (1 unless set)."""
+    return _PERCENT_DECIMALS.get()
+
+
+@contextmanager
+def using_percent_decimals(decimals: int) -> Iterator[None]:
+    """Format percentages with ``decimals`` decimals inside the block.
+
+    >>> from ibd_dtt.stats.proportions import proportion_ci
+    >>> with using_percent_decimals(2):
+    ...     format_n_percent(proportion_ci(15, 17))
+    '15 (88.24)'
+    """
+    if not isinstance(decimals, int) or not 0 <= decimals <= 3:
+        raise ValueError(f"percent decimals must be 0, 1, 2 or 3, not {decimals!r}")
+    token = _PERCENT_DECIMALS.set(decimals)
+    try:
+        yield
+    finally:
+        _PERCENT_DECIMALS.reset(token)
+
+
+def format_percent(value: float | None) -> str:
+    """A percentage (0-100) with the report's decimals."""
+    return round_half_up(value, percent_decimals())
+
+
+def format_n_percent(p: Proportion, decimals: int | None = None) -> str:
     """'11 (61.1)': the paper's n (%) convention.
 
     >>> from ibd_dtt.stats.proportions import proportion_ci
@@ -37,10 +73,11 @@ def format_n_percent(p: Proportion, decimals: int = 1) -> str:
     """
     if p.total == 0:
         return "0 (-)"
+    decimals = percent_decimals() if decimals is None else decimals
     return f"{p.n} ({round_half_up(p.percent, decimals)})"
 
 
-def format_rate(p: Proportion, decimals: int = 1) -> str:
+def format_rate(p: Proportion, decimals: int | None = None) -> str:
     """'15/17 (88.2 %, 63.6–98.5)': n/N, percent and confidence interval.
 
     >>> from ibd_dtt.stats.proportions import proportion_ci
@@ -49,6 +86,7 @@ def format_rate(p: Proportion, decimals: int = 1) -> str:
     """
     if p.total == 0:
         return "0/0"
+    decimals = percent_decimals() if decimals is None else decimals
     low, high = round_half_up(100 * p.ci_low, decimals), round_half_up(100 * p.ci_high, decimals)
     return f"{p.n}/{p.total} ({round_half_up(p.percent, decimals)} %, {low}{EN_DASH}{high})"
 

@@ -14,6 +14,8 @@ from typing import Literal
 
 from statsmodels.stats.proportion import proportion_confint
 
+from ibd_dtt.stats._checks import count
+
 CIMethod = Literal["clopper-pearson", "wilson"]
 _STATSMODELS_METHOD = {"clopper-pearson": "beta", "wilson": "wilson"}
 
@@ -47,7 +49,10 @@ def proportion_ci(
     >>> round(p.ci_low, 4), p.ci_high   # lower bound 0.025 ** (1/7)
     (0.5904, 1.0)
     """
-    return _proportion_ci(int(n), int(total), method, float(confidence))
+    n, total = count("n", n), count("total", total)
+    if not 0 < float(confidence) < 1:
+        raise ValueError(f"`confidence` must be between 0 and 1, not {confidence!r}")
+    return _proportion_ci(n, total, method, float(confidence))
 
 
 @lru_cache(maxsize=4096)

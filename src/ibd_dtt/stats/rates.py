@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from statsmodels.stats.rates import confint_poisson
 
+from ibd_dtt.stats._checks import count, non_negative
+
 
 @dataclass(frozen=True)
 class IncidenceRate:
@@ -31,9 +33,8 @@ def incidence_rate(
     >>> round(r.rate, 1), round(r.ci_low, 2), round(r.ci_high, 2)
     (40.0, 10.9, 102.42)
     """
-    events = int(events)
-    if events < 0 or person_years < 0:
-        raise ValueError("`events` and `person_years` must be non-negative")
+    events = count("events", events)
+    person_years = non_negative("person_years", person_years)
     if person_years == 0:
         return IncidenceRate(events, 0.0, None, None, None, per)
     low, high = confint_poisson(events, person_years, method="exact-c", alpha=1 - confidence)

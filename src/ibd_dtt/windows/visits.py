@@ -303,19 +303,52 @@ def derive_locf_records(
 
     For a timepoint without a value, the latest earlier *follow-up* value (a previous
     timepoint of the same parameter, never the baseline) is carried forward, but only to
-    timepoints whose window had opened by the data cut: a patient still on DTT who has not
-    reached a timepoint is not imputed.
+    timepoints whose window had opened by the data cut (a patient still on DTT who has not
+    reached a timepoint is not imputed), and only **while the patient is on DTT**:
+
+    * DTT stopped for failure or an adverse event before the window closed: nothing is
+      carried; the outcome engine counts the window as non-response (as NRI does);
+    * DTT ended otherwise before the window opened (a planned de-escalation, a switch):
+      nothing is carried, the window is not evaluable - unless the window set's
+      ``after_episode`` policy counts visits after such an end for DTT (``paper``:
+      ``include_after_deescalation`` for a de-escalation in remission), when the last value
+      is carried as before.
+
+    Example: a month-3 responder whose second agent was stopped for an adverse event on day
+    140 is not a month-6 (day 153-213) responder by LOCF: month 6 is non-response.
     """
     timepoints = [w for w in windows.timepoints]
     observed = visits[visits["window_kind"] == "timepoint"]
-    follow = (
-        pd.Timestamp(data_cut) - episodes.set_index("patient_id")["start_date"]
-    ).dt.days.to_dict()
+    by_patient = episodes.set_index("patient_id")
+    follow = (pd.Timestamp(data_cut) - by_patient["start_date"]).dt.days.to_dict()
+    columns = ["duration_days", "status", "stop_reason", "stopped_for_failure"]
+    course = {
+        pid: dict(zip(columns, values, strict=True))
+        for pid, values in zip(
+            by_patient.index,
+            by_patient.reindex(columns=columns).itertuples(index=False),
+            strict=True,
+        )
+    }
+
+    def carried_to(patient: str, window) -> bool:
+        ep = course.get(patient)
+        if ep is None or ep["status"] == "maintained" or pd.isna(ep["duration_days"]):
+            return True
+        end_day = int(ep["duration_days"])
+        if bool(ep["stopped_for_failure"]) and end_day <= window.upper_day:
+            return False
+        if end_day >= window.lower_day:
+            return True
+        return windows.attributes_after_episode(ep["status"], ep["stop_reason"])
+
     extra = []
     for (patient, _parameter), group in observed.groupby(["patient_id", "parameter"]):
         have = set(group["window"])
         for i, window in enumerate(timepoints):
             if window.name in have or window.lower_day > follow.get(patient, -1):
+                continue
+            if not carried_to(patient, window):
                 continue
             earlier = group[group["window"].isin([w.name for w in timepoints[:i]])]
             if earlier.empty:
