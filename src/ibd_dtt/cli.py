@@ -370,6 +370,13 @@ def report_command(
             "the paper's print."
         ),
     ] = 1,
+    rank_tests: Annotated[
+        str,
+        typer.Option(
+            help="Mann-Whitney and Wilcoxon signed-rank p-values as scipy (default) or as "
+            "R's wilcox.test defaults (r)."
+        ),
+    ] = "scipy",
 ) -> None:
     """Full analysis and publication report: Tables 1-4, response, labs, safety,
     persistence, figures; HTML, Excel, Word, CSV and Parquet."""
@@ -388,6 +395,8 @@ def report_command(
         problems.append("--min-cell-count must be 0 (off) or a positive count")
     if percent_decimals not in (0, 1, 2, 3):
         problems.append("--percent-decimals must be 0, 1, 2 or 3")
+    if rank_tests not in ("scipy", "r"):
+        problems.append("--rank-tests must be scipy or r")
     if problem := _jobs_problem(jobs):
         problems.append(problem)
     if problems:
@@ -417,7 +426,7 @@ def report_command(
             raise typer.Exit(EXIT_INVALID)
         task = progress.add_task("statistics and tables", total=1)
         checkpoint("tables")
-        report = build_report(scored, analyses, ci, percent_decimals)
+        report = build_report(scored, analyses, ci, percent_decimals, rank_tests)
         progress.update(task, completed=1)
         task = progress.add_task("figures, HTML, Excel, Word, CSV and Parquet", total=1)
         checkpoint("write")

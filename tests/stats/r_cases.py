@@ -71,3 +71,68 @@ FISHER_TABLES = [
     ([[3, 1], [1, 3]], 0.485714285714286),
     ([[0, 5, 2], [4, 0, 1]], 0.00505050505050503),
 ]
+
+# (before, after) -> (R wilcox.test(before, after, paired = TRUE)$p.value,
+#                      coin: pvalue(wilcoxsign_test(b ~ a, distribution = "exact",
+#                                                   zero.method = "Wilcoxon")))   coin 1.4-2
+# The first is ibd-dtt's --rank-tests r, the second its default (SciPy: exact permutation
+# over every sign pattern when differences tie, up to 13 pairs).
+WILCOXON_PAIRED = [
+    (
+        ([38, 36, 40, 35, 39, 37, 36, 41, 34], [39, 37, 42, 38, 38, 41, 41, 43, 40]),
+        (0.0173193825611195, 0.015625),
+    ),
+    (
+        (
+            [10, 12, 9, 14, 11, 13, 8, 15, 10, 12, 11, 9],
+            [12, 12, 11, 15, 14, 13, 11, 16, 13, 14, 12, 11],
+        ),
+        (0.00535545771184176, 0.001953125),
+    ),
+    (
+        ([5.1, 4.8, 6.2, 5.5, 7.0, 6.1, 5.9, 4.4], [4.2, 4.9, 5.0, 4.1, 5.2, 6.3, 4.0, 3.9]),
+        (0.0390625, 0.0390625),
+    ),
+]
+
+# (x, y) -> R wilcox.test(x, y)$p.value (exact below 50 per group without ties, else normal
+# with continuity correction): ibd-dtt's --rank-tests r
+MANN_WHITNEY = [
+    (
+        (
+            [1.2, 3.4, 2.2, 5.1, 4.4, 2.9, 3.3, 6.0, 1.1, 0.7],
+            [2.5, 4.1, 6.2, 5.5, 7.0, 3.8, 4.9, 6.6, 5.8, 4.3],
+        ),
+        0.0185433761285154,
+    ),
+    (([12, 15, 11, 18, 14, 13, 16], [17, 19, 14, 21, 20, 18, 22, 16]), 0.0148173107783742),
+]
+
+# Hodges-Lehmann with exact intervals, R: wilcox.test(..., conf.int = TRUE)
+# paired: (after, before) -> (estimate, lower, upper) of wilcox.test(after, before, paired=TRUE)
+HODGES_LEHMANN_PAIRED = [
+    (
+        (
+            [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30],
+            [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29],
+        ),
+        (0.46, 0.01, 0.786),
+    ),
+]
+# two samples: (x, y) -> (estimate, lower, upper) of wilcox.test(x, y, conf.int = TRUE)
+HODGES_LEHMANN_SHIFT = [
+    (
+        (
+            [0.80, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46],
+            [1.15, 0.88, 0.90, 0.74, 1.21],
+        ),
+        (0.305, -0.15, 0.76),
+    ),
+]
+# (x1, t1, x2, t2) -> poisson.test(c(x1, x2), c(t1, t2)): (estimate, lower, upper, p)
+RATE_RATIOS = [
+    (
+        (4, 10.5, 9, 12.2),
+        (0.516402116402116, 0.116206368261725, 1.8502530836912, 0.405256305650246),
+    ),
+]

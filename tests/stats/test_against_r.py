@@ -2,9 +2,19 @@
 against Rscript in test_r_live.py when R is installed)."""
 
 import pytest
-from r_cases import FISHER_TABLES, KAPLAN_MEIER_MEDIANS
+from r_cases import (
+    FISHER_TABLES,
+    HODGES_LEHMANN_PAIRED,
+    HODGES_LEHMANN_SHIFT,
+    KAPLAN_MEIER_MEDIANS,
+    MANN_WHITNEY,
+    RATE_RATIOS,
+    WILCOXON_PAIRED,
+)
 
-from ibd_dtt.stats import fisher_exact_rxc, kaplan_meier
+from ibd_dtt.stats import compare_continuous, compare_paired, fisher_exact_rxc, kaplan_meier
+from ibd_dtt.stats.comparisons import using_rank_tests
+from ibd_dtt.stats.effects import hodges_lehmann_paired, hodges_lehmann_shift, rate_ratio_exact
 
 
 def _close(got, expected, tolerance=1e-6):
@@ -41,3 +51,63 @@ def test_monte_carlo_says_so_with_samples_and_seed(monkeypatch):
     result = comparisons.fisher_exact_rxc([[5, 3, 6, 4], [4, 6, 3, 5], [4, 5, 4, 5]])
     assert "Monte Carlo" in result.test and "samples" in result.test and "seed" in result.test
     assert result.details["seed"] == comparisons.MONTE_CARLO_SEED
+
+
+@pytest.mark.parametrize(("pair", "expected"), WILCOXON_PAIRED)
+def test_signed_rank_as_r_wilcox_test_and_as_coin_exact(pair, expected):
+    r_default, coin_exact = expected
+    assert _close(compare_paired(*pair).pvalue, coin_exact)
+    with using_rank_tests("r"):
+        assert _close(compare_paired(*pair).pvalue, r_default)
+
+
+@pytest.mark.parametrize(("samples", "expected"), MANN_WHITNEY)
+def test_mann_whitney_as_r_wilcox_test(samples, expected):
+    x, y = samples
+    with using_rank_tests("r"):
+        result = compare_continuous([*x, *y], ["x"] * len(x) + ["y"] * len(y))
+    assert _close(result.pvalue, expected)
+
+
+def test_the_report_says_how_each_p_value_was_computed_and_can_follow_r(scored_paper):
+    from ibd_dtt.pipeline import analyse_registry
+    from ibd_dtt.report import build_report
+    from ibd_dtt.report.narrative import methods_paragraphs
+
+    analysis = analyse_registry(scored_paper, "paper")
+    default = build_report(scored_paper, [analysis])
+    as_r = build_report(scored_paper, [analysis], rank_tests="r")
+    text = methods_paragraphs(default)[-1]
+    assert text.startswith("P-values:") and "without continuity correction" in text
+    assert "SciPy 1.17.1" in text and "statsmodels" in text
+    assert "R's wilcox.test defaults" in methods_paragraphs(as_r)[-1]
+    labs = default.tables["lab_changes"].data.dropna(subset=["pvalue"])
+    labs_r = as_r.tables["lab_changes"].data.dropna(subset=["pvalue"])
+    assert set(labs["method"]) and set(labs_r["method"])
+    # with tied differences the two conventions give different p-values (R approximates)
+    tied = labs["method"].str.startswith("exact permutation")
+    assert (labs.loc[tied, "pvalue"].to_numpy() != labs_r.loc[tied, "pvalue"].to_numpy()).all()
+
+
+@pytest.mark.parametrize(("pair", "expected"), HODGES_LEHMANN_PAIRED)
+def test_hodges_lehmann_paired_as_r(pair, expected):
+    after, before = pair
+    e = hodges_lehmann_paired(before, after)
+    assert all(
+        _close(g, x) for g, x in zip((e.estimate, e.ci_low, e.ci_high), expected, strict=True)
+    )
+
+
+@pytest.mark.parametrize(("samples", "expected"), HODGES_LEHMANN_SHIFT)
+def test_hodges_lehmann_shift_as_r(samples, expected):
+    e = hodges_lehmann_shift(*samples)
+    assert all(
+        _close(g, x) for g, x in zip((e.estimate, e.ci_low, e.ci_high), expected, strict=True)
+    )
+
+
+@pytest.mark.parametrize(("args", "expected"), RATE_RATIOS)
+def test_rate_ratio_as_r_poisson_test(args, expected):
+    e = rate_ratio_exact(*args)
+    got = (e.estimate, e.ci_low, e.ci_high, e.pvalue)
+    assert all(_close(g, x) for g, x in zip(got, expected, strict=True))

@@ -34,6 +34,8 @@ from ibd_dtt.stats import (
         (lambda: compare_categorical([[1, -2], [3, 4]]), "negative"),
         (lambda: compare_categorical([[1.5, 2], [3, 4]]), "whole number"),
         (lambda: compare_categorical([[1, math.nan], [3, 4]]), "missing"),
+        # a float32 maximum once reached SciPy's table sampler and crashed the interpreter
+        (lambda: compare_categorical([[3.4e38, 1], [1, 1]]), "larger than"),
         (lambda: fisher_exact_rxc([[1, 2, 3]][0]), "table"),
         (lambda: kaplan_meier([1, 2, 3], [1, math.nan, 0]), "missing"),
         (lambda: kaplan_meier([1, 2, 3], [1, 0]), "same length"),

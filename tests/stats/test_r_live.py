@@ -6,9 +6,19 @@ import shutil
 import subprocess
 
 import pytest
-from r_cases import FISHER_TABLES, KAPLAN_MEIER_MEDIANS
+from r_cases import (
+    FISHER_TABLES,
+    HODGES_LEHMANN_PAIRED,
+    HODGES_LEHMANN_SHIFT,
+    KAPLAN_MEIER_MEDIANS,
+    MANN_WHITNEY,
+    RATE_RATIOS,
+    WILCOXON_PAIRED,
+)
 
-from ibd_dtt.stats import fisher_exact_rxc, kaplan_meier
+from ibd_dtt.stats import compare_continuous, compare_paired, fisher_exact_rxc, kaplan_meier
+from ibd_dtt.stats.comparisons import using_rank_tests
+from ibd_dtt.stats.effects import hodges_lehmann_paired, hodges_lehmann_shift, rate_ratio_exact
 
 RSCRIPT = shutil.which("Rscript")
 pytestmark = pytest.mark.skipif(RSCRIPT is None, reason="R (Rscript) is not installed")
@@ -18,8 +28,8 @@ def _r_vector(values) -> str:
     return "c(" + ", ".join(repr(float(v)) for v in values) + ")"
 
 
-def _run_r(lines: list[str]) -> list[str]:
-    script = "suppressMessages(library(survival))\n" + "\n".join(lines)
+def _run_r(lines: list[str], packages=("survival",)) -> list[str]:
+    script = "".join(f"suppressMessages(library({p}))\n" for p in packages) + "\n".join(lines)
     done = subprocess.run(
         [RSCRIPT, "--vanilla", "-e", script], capture_output=True, text=True, timeout=120
     )
@@ -66,3 +76,63 @@ def test_fisher_exact_live():
     values = _run_r(lines)
     for (table, _), value in zip(FISHER_TABLES, values, strict=True):
         assert _close(fisher_exact_rxc(table).pvalue, float(value), 1e-9), table
+
+
+def test_rank_tests_live():
+    lines = []
+    for (before, after), _ in WILCOXON_PAIRED:
+        lines.append(
+            f"b <- {_r_vector(before)}; a <- {_r_vector(after)}; "
+            "r <- suppressWarnings(wilcox.test(b, a, paired = TRUE)$p.value); "
+            "e <- pvalue(wilcoxsign_test(b ~ a, data = data.frame(b = b, a = a), "
+            "distribution = 'exact', zero.method = 'Wilcoxon')); "
+            "cat(sprintf('%.15g', c(r, e)), '\\n')"
+        )
+    for (x, y), _ in MANN_WHITNEY:
+        lines.append(
+            f"cat(sprintf('%.15g', suppressWarnings(wilcox.test({_r_vector(x)}, "
+            f"{_r_vector(y)})$p.value)), '\\n')"
+        )
+    values = [float(v) for v in _run_r(lines, packages=("coin",))]
+    for i, (pair, _) in enumerate(WILCOXON_PAIRED):
+        r_default, coin_exact = values[2 * i], values[2 * i + 1]
+        assert _close(compare_paired(*pair).pvalue, coin_exact), pair
+        with using_rank_tests("r"):
+            assert _close(compare_paired(*pair).pvalue, r_default), pair
+    offset = 2 * len(WILCOXON_PAIRED)
+    for j, ((x, y), _) in enumerate(MANN_WHITNEY):
+        with using_rank_tests("r"):
+            got = compare_continuous([*x, *y], ["x"] * len(x) + ["y"] * len(y)).pvalue
+        assert _close(got, values[offset + j]), (x, y)
+
+
+def test_effect_sizes_live():
+    lines = []
+    for (after, before), _ in HODGES_LEHMANN_PAIRED:
+        lines.append(
+            f"w <- wilcox.test({_r_vector(after)}, {_r_vector(before)}, paired = TRUE, "
+            "conf.int = TRUE); cat(sprintf('%.15g', c(w$estimate, w$conf.int)), '\\n')"
+        )
+    for (x, y), _ in HODGES_LEHMANN_SHIFT:
+        lines.append(
+            f"w <- wilcox.test({_r_vector(x)}, {_r_vector(y)}, conf.int = TRUE); "
+            "cat(sprintf('%.15g', c(w$estimate, w$conf.int)), '\\n')"
+        )
+    for (x1, t1, x2, t2), _ in RATE_RATIOS:
+        lines.append(
+            f"p <- poisson.test(c({x1}, {x2}), c({t1}, {t2})); "
+            "cat(sprintf('%.15g', c(p$estimate, p$conf.int, p$p.value)), '\\n')"
+        )
+    values = [float(v) for v in _run_r(lines)]
+    got = []
+    for (after, before), _ in HODGES_LEHMANN_PAIRED:
+        e = hodges_lehmann_paired(before, after)
+        got += [e.estimate, e.ci_low, e.ci_high]
+    for (x, y), _ in HODGES_LEHMANN_SHIFT:
+        e = hodges_lehmann_shift(x, y)
+        got += [e.estimate, e.ci_low, e.ci_high]
+    for args, _ in RATE_RATIOS:
+        e = rate_ratio_exact(*args)
+        got += [e.estimate, e.ci_low, e.ci_high, e.pvalue]
+    assert len(got) == len(values)
+    assert all(_close(g, v) for g, v in zip(got, values, strict=True)), (got, values)

@@ -11,6 +11,7 @@ from ibd_dtt.episodes import select_index_episodes
 from ibd_dtt.report.baseline import table_baseline_characteristics, table_clinical_baseline
 from ibd_dtt.report.cohort import Cohort, build_cohort
 from ibd_dtt.report.completeness import evaluability_alerts, table_data_completeness
+from ibd_dtt.report.effects import table_effects, table_repeated_labs
 from ibd_dtt.report.followup import (
     MAIN_OUTCOMES,
     table_lab_changes,
@@ -25,6 +26,7 @@ from ibd_dtt.report.safety import (
     table_steroid_withdrawal,
 )
 from ibd_dtt.stats import proportion_ci
+from ibd_dtt.stats.comparisons import using_rank_tests
 from ibd_dtt.stats.format import using_percent_decimals
 
 
@@ -42,6 +44,7 @@ class Report:
     # shown at the top of the report: a primary outcome with nothing evaluable, and why
     alerts: tuple[str, ...] = ()
     percent_decimals: int = 1
+    rank_tests: str = "scipy"
 
     @property
     def primary(self):
@@ -121,17 +124,24 @@ def measured_values(visits: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_report(
-    scored, analyses: list, ci_method: str = "clopper-pearson", percent_decimals: int = 1
+    scored,
+    analyses: list,
+    ci_method: str = "clopper-pearson",
+    percent_decimals: int = 1,
+    rank_tests: str = "scipy",
 ) -> Report:
     """Compute every table of the report from a scored registry and one or more analyses
     (the first is the primary analysis; the others are sensitivity analyses shown beside it
     in the response tables). The figures are drawn by :func:`~ibd_dtt.report.write_report`.
 
     ``percent_decimals``: decimals of every percentage (1; 2 reproduces the paper's print).
+    ``rank_tests``: ``scipy`` (default) or ``r`` - the Mann-Whitney and Wilcoxon
+    signed-rank tests as R's ``wilcox.test`` defaults (docs/statistics.md).
     """
-    with using_percent_decimals(percent_decimals):
+    with using_percent_decimals(percent_decimals), using_rank_tests(rank_tests):
         report = _build_report(scored, analyses, ci_method)
     report.percent_decimals = percent_decimals
+    report.rank_tests = rank_tests
     return report
 
 
@@ -185,6 +195,10 @@ def _build_report(scored, analyses: list, ci_method: str) -> Report:
         table_safety(cohort),
         table_data_completeness(cohort, primary.visits, primary.windows),
     ]
+    safety = next(t for t in tables if t.key == "safety")
+    tables.insert(len(tables) - 1, table_effects(cohort, primary, safety))
+    labs_at = next(i for i, t in enumerate(tables) if t.key == "lab_changes")
+    tables.insert(labs_at + 1, table_repeated_labs(cohort, measured, primary.windows))
     attrition = primary.attrition
     tables.append(
         ReportTable(

@@ -10,6 +10,7 @@ from ibd_dtt.contract import codes as C
 from ibd_dtt.report.cohort import Cohort, is_on_dtt
 from ibd_dtt.report.model import ReportTable
 from ibd_dtt.stats import compare_paired, proportion_ci, summarise_continuous
+from ibd_dtt.stats.effects import hodges_lehmann_paired
 from ibd_dtt.stats.format import format_pvalue, format_rate, round_half_up
 
 TIMEPOINT_LABELS = {
@@ -313,6 +314,7 @@ def table_lab_changes(
                 before = summarise_continuous(baseline_values[chosen])
                 after = summarise_continuous(values[chosen])
                 test = compare_paired(baseline_values[chosen], values[chosen])
+                shift = hodges_lehmann_paired(baseline_values[chosen], values[chosen])
                 rows.append(
                     {
                         "parameter": parameter,
@@ -332,6 +334,11 @@ def table_lab_changes(
                         "followup_q3": after.q3,
                         "test": test.test,
                         "pvalue": test.pvalue,
+                        "method": test.details.get("method", test.reason),
+                        "median_change": shift.estimate,
+                        "median_change_ci_low": shift.ci_low,
+                        "median_change_ci_high": shift.ci_high,
+                        "median_change_method": shift.method,
                     }
                 )
                 display_rows.append(
@@ -346,12 +353,22 @@ def table_lab_changes(
                         f"({round_half_up(before.q1, 1)}–{round_half_up(before.q3, 1)})",
                         "Follow-up median (Q1–Q3)": f"{round_half_up(after.median, 1)} "
                         f"({round_half_up(after.q1, 1)}–{round_half_up(after.q3, 1)})",
+                        "Median change (95 % CI)": (
+                            ""
+                            if shift.estimate is None
+                            else f"{round_half_up(shift.estimate, 2)} "
+                            f"({round_half_up(shift.ci_low, 2)} to "
+                            f"{round_half_up(shift.ci_high, 2)})"
+                        ),
                         "p-value": format_pvalue(test.pvalue),
                     }
                 )
     notes = (
         "Complete pairs only: patients with a value in the baseline window and in the "
         "timepoint's window while on DTT. Means to 2 decimals as the paper reports them.",
+        "Median change: Hodges-Lehmann estimate (median of the Walsh averages of the "
+        "follow-up minus baseline differences) with its exact signed-rank 95 % CI, the "
+        "effect size that goes with the Wilcoxon test. "
         "p-value: Wilcoxon signed-rank test, two-sided (blank with fewer than 2 pairs). "
         "CRP in mg/L and albumin in g/L after unit conversion.",
     )

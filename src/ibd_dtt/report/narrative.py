@@ -102,9 +102,42 @@ def methods_paragraphs(report) -> list[str]:
         "Kruskal-Wallis test, and paired before/after values with the Wilcoxon signed-rank "
         "test. Adverse events are given as patients with ≥ 1 event (%) and as incidence per "
         "100 patient-years with exact Poisson intervals. Persistence on DTT was estimated by "
-        "the Kaplan-Meier method and compared with the log-rank test. Tests were two-sided "
-        "with p < 0.05 considered significant.",
+        "the Kaplan-Meier method (median and its confidence interval as R's survfit) and "
+        "compared with the log-rank test. Tests were two-sided with p < 0.05 considered "
+        "significant.",
+        p_value_methods(getattr(report, "rank_tests", "scipy")),
     ]
+
+
+def p_value_methods(rank_tests: str = "scipy") -> str:
+    """How each p-value was computed (exact or approximate, continuity correction) and with
+    which software, for the Methods section."""
+    from importlib.metadata import version
+
+    if rank_tests == "r":
+        ranks = (
+            "the Mann-Whitney U and Wilcoxon signed-rank tests follow R's wilcox.test "
+            "defaults: exact with fewer than 50 observations per group (or non-zero pairs) "
+            "and no ties or zero differences, otherwise the normal approximation with "
+            "continuity and tie correction"
+        )
+    else:
+        ranks = (
+            "the Mann-Whitney U test is exact when a group has at most 8 values and there "
+            "are no ties, otherwise the normal approximation with continuity and tie "
+            "correction; the Wilcoxon signed-rank test (zero differences dropped) is exact "
+            "with at most 50 pairs and no ties or zeros, an exact permutation over every "
+            "sign pattern with ties or zeros up to 13 pairs, otherwise the normal "
+            "approximation without continuity correction"
+        )
+    return (
+        "P-values: chi-square asymptotic, without continuity correction; Fisher's exact "
+        "test by enumerating every table with the observed margins (Monte Carlo with a fixed "
+        "seed only above 2,000,000 tables, named in the table's footnote); "
+        f"{ranks}; Kruskal-Wallis and log-rank asymptotic chi-square. Software: ibd-dtt "
+        f"{version('ibd-dtt')}, SciPy {version('scipy')}, statsmodels "
+        f"{version('statsmodels')}."
+    )
 
 
 def results_paragraphs(report, min_cell_count: int = 0) -> list[str]:

@@ -13,6 +13,10 @@ import numbers
 import numpy as np
 import pandas as pd
 
+# Above this a "count" is not a number of patients, events or records but a unit or typing
+# error; it would also overflow the integer arithmetic of the exact tests.
+MAX_COUNT = 1_000_000_000
+
 
 def count(name: str, value: object) -> int:
     """A non-negative whole number (``3`` or ``3.0``), as an int.
@@ -33,6 +37,8 @@ def count(name: str, value: object) -> int:
         raise ValueError(f"`{name}` must be a whole number of patients or events, not {value!r}")
     if number < 0:
         raise ValueError(f"`{name}` must not be negative, not {value!r}")
+    if number > MAX_COUNT:
+        raise ValueError(f"`{name}` is larger than {MAX_COUNT:,}: {value!r}")
     return int(number)
 
 
@@ -59,6 +65,8 @@ def count_table(name: str, table: object) -> np.ndarray:
         raise ValueError(f"`{name}` has a missing or infinite count")
     if (array < 0).any():
         raise ValueError(f"`{name}` has a negative count: {array[array < 0][0]:g}")
+    if (array > MAX_COUNT).any():
+        raise ValueError(f"`{name}` has a count larger than {MAX_COUNT:,}")
     if not np.equal(array, np.floor(array)).all():
         bad = array[~np.equal(array, np.floor(array))][0]
         raise ValueError(f"`{name}` has a count that is not a whole number: {bad:g}")

@@ -20,7 +20,11 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -29,9 +33,34 @@ from scipy.special import gammaln
 
 from ibd_dtt.stats import _checks
 
+RankConvention = Literal["scipy", "r"]
+RANK_CONVENTIONS: tuple[str, ...] = ("scipy", "r")
+_RANK_TESTS: ContextVar[str] = ContextVar("rank_tests", default="scipy")
+
+
+def rank_tests() -> str:
+    """The convention of the rank tests in use: ``scipy`` (default) or ``r``."""
+    return _RANK_TESTS.get()
+
+
+@contextmanager
+def using_rank_tests(convention: RankConvention) -> Iterator[None]:
+    """Run the Mann-Whitney and Wilcoxon signed-rank tests inside the block as SciPy's
+    defaults (``scipy``) or as R's ``wilcox.test`` defaults (``r``), for users who must
+    match R to the digit (``ibd-dtt report --rank-tests r``)."""
+    if convention not in RANK_CONVENTIONS:
+        raise ValueError(f"rank-test convention must be scipy or r, not {convention!r}")
+    token = _RANK_TESTS.set(convention)
+    try:
+        yield
+    finally:
+        _RANK_TESTS.reset(token)
+
+
 FISHER_EXACT_MAX_TABLES = 2_000_000
 MONTE_CARLO_RESAMPLES = 200_000
 MONTE_CARLO_SEED = 20250101
+MONTE_CARLO_MAX_N = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -154,6 +183,16 @@ def fisher_exact_rxc(table) -> TestResult:
             None,
             details={"method": "exact enumeration", "tables": len(tables)},
         )
+    if n > MONTE_CARLO_MAX_N:
+        # SciPy's table sampler fails on margins this large; no p-value rather than a wrong one
+        return TestResult(
+            "none",
+            None,
+            None,
+            f"Fisher's exact test not computed: more than {FISHER_EXACT_MAX_TABLES:,} tables "
+            f"and {n:,} observations (Monte Carlo sampling is limited to "
+            f"{MONTE_CARLO_MAX_N:,})",
+        )
     method = stats.MonteCarloMethod(n_resamples=MONTE_CARLO_RESAMPLES, rng=MONTE_CARLO_SEED)
     result = stats.fisher_exact(observed, method=method)
     return TestResult(
@@ -192,7 +231,11 @@ def compare_categorical(table) -> TestResult:
             float(chi2.pvalue),
             float(chi2.statistic),
             f"Cochran's rule met ({why})",
-            {"dof": int(chi2.dof), "yates": False},
+            {
+                "dof": int(chi2.dof),
+                "yates": False,
+                "method": "asymptotic chi-square, no continuity correction",
+            },
         )
     fisher = fisher_exact_rxc(observed)
     return TestResult(
@@ -212,12 +255,13 @@ def compare_continuous(values, groups) -> TestResult:
     if len(samples) < 2:
         return TestResult("none", None, None, "fewer than two groups with values")
     if len(samples) == 2:
-        result = stats.mannwhitneyu(samples[0], samples[1], alternative="two-sided")
+        statistic, pvalue, method = mann_whitney(samples[0], samples[1])
         return TestResult(
             "Mann-Whitney U test",
-            float(result.pvalue),
-            float(result.statistic),
+            pvalue,
+            statistic,
             "two groups, distribution-free comparison of a continuous variable",
+            {"method": method, "convention": rank_tests()},
         )
     result = stats.kruskal(*samples)
     return TestResult(
@@ -225,7 +269,31 @@ def compare_continuous(values, groups) -> TestResult:
         float(result.pvalue),
         float(result.statistic),
         f"{len(samples)} groups, distribution-free comparison of a continuous variable",
+        {"method": "chi-square approximation with tie correction"},
     )
+
+
+def mann_whitney(x, y) -> tuple[float, float, str]:
+    """``(U of the first sample, two-sided p, how p was computed)`` under the current
+    rank-test convention (:func:`using_rank_tests`).
+
+    ``scipy`` (default, ``scipy.stats.mannwhitneyu`` method "auto"): exact when one group
+    has at most 8 values and there are no ties, else the normal approximation with
+    continuity and tie correction. ``r`` (R's ``wilcox.test`` defaults): exact when both
+    groups have fewer than 50 values and there are no ties, else the same approximation.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    both = np.concatenate([x, y])
+    ties = len(np.unique(both)) < len(both)
+    if rank_tests() == "r":
+        exact = len(x) < 50 and len(y) < 50 and not ties
+    else:
+        exact = min(len(x), len(y)) <= 8 and not ties
+    result = stats.mannwhitneyu(
+        x, y, alternative="two-sided", method="exact" if exact else "asymptotic"
+    )
+    how = "exact" if exact else "normal approximation with continuity and tie correction"
+    return float(result.statistic), float(result.pvalue), how
 
 
 def compare_paired(before, after) -> TestResult:
@@ -245,14 +313,50 @@ def compare_paired(before, after) -> TestResult:
         else:
             why = f"{pairs} complete pairs, {nonzero} with a non-zero difference (needs 2)"
         return TestResult("none", None, None, why)
-    statistic, pvalue = wilcoxon_signed_rank(before, after)
+    statistic, pvalue, method = signed_rank(before, after)
     return TestResult(
         "Wilcoxon signed-rank test",
         pvalue,
         statistic,
         f"paired values, {pairs} complete pairs",
-        {"pairs": pairs},
+        {"pairs": pairs, "method": method, "convention": rank_tests()},
     )
+
+
+def signed_rank(before, after) -> tuple[float, float, str]:
+    """``(statistic, two-sided p, how p was computed)`` of the Wilcoxon signed-rank test
+    under the current rank-test convention (:func:`using_rank_tests`); zero differences
+    are dropped (Wilcoxon's method) in both.
+
+    ``scipy`` (default): :func:`wilcoxon_signed_rank`, i.e. ``scipy.stats.wilcoxon``:
+    exact with at most 50 pairs and no ties or zeros; with ties or zeros an exact
+    permutation over every sign pattern up to 13 pairs; otherwise the normal approximation
+    **without** continuity correction. ``r`` (R's ``wilcox.test(paired = TRUE)``
+    defaults): exact with fewer than 50 non-zero differences and no ties or zeros,
+    otherwise the normal approximation **with** continuity and tie correction (R then
+    warns "cannot compute exact p-value with ties / zeroes").
+    """
+    d = np.asarray(before, dtype=float) - np.asarray(after, dtype=float)
+    nonzero = d[d != 0]
+    clean = len(np.unique(np.abs(nonzero))) == len(nonzero) and len(nonzero) == len(d)
+    if rank_tests() == "r":
+        if clean and len(nonzero) < 50:
+            result = stats.wilcoxon(nonzero, method="exact")
+            return float(result.statistic), float(result.pvalue), "exact"
+        result = stats.wilcoxon(d, zero_method="wilcox", correction=True, method="approx")
+        return (
+            float(result.statistic),
+            float(result.pvalue),
+            "normal approximation with continuity and tie correction",
+        )
+    statistic, pvalue = wilcoxon_signed_rank(before, after)
+    if clean and len(d) <= 50:
+        how = "exact"
+    elif not clean and len(d) <= EXACT_PERMUTATION_MAX_PAIRS:
+        how = "exact permutation over every sign pattern (ties or zero differences)"
+    else:
+        how = "normal approximation without continuity correction"
+    return statistic, pvalue, how
 
 
 # SciPy's method="auto" uses an exact permutation test up to this many pairs when there are
