@@ -98,7 +98,7 @@ ConfigOpt = Annotated[
 
 MissingOpt = Annotated[
     list[str] | None,
-    typer.Option(help="Missing-data strategy (repeatable): as-observed, nri, locf."),
+    typer.Option(help="Missing-data strategy (repeatable): as-observed, nri, locf, mi."),
 ]
 WindowsOpt = Annotated[
     Path | None, typer.Option(help="Visit-window YAML instead of the paper's windows.")

@@ -25,6 +25,7 @@ from ibd_dtt.outcomes import (
     load_definition_set,
     summarise_outcomes,
 )
+from ibd_dtt.outcomes.imputation import pool_imputations
 from ibd_dtt.outputs import neutralise_formulas
 from ibd_dtt.readers import read_registry
 from ibd_dtt.scores import add_scores, classify_montreal_age_between, derive_age_at_diagnosis
@@ -254,7 +255,8 @@ def analyse_registry(
     jobs: int = 1,
 ) -> AnalysisResult:
     """Episodes -> eligibility -> windowed visits -> outcomes, for one definition set and
-    one missing-data strategy (``as-observed``, ``nri`` or ``locf``).
+    one missing-data strategy (``as-observed``, ``nri``, ``locf`` or ``mi``: multiple
+    imputation, :mod:`ibd_dtt.outcomes.imputation`).
 
     ``after_episode`` overrides both the window set and the definition set. ``jobs``:
     processes to evaluate the outcomes in (same result for any number).
@@ -305,6 +307,6 @@ def analyse_registry(
         visits=visits,
         candidates=windowed.candidates,
         outcomes=outcomes,
-        summary=summarise_outcomes(outcomes),
+        summary=pool_imputations(outcomes) if strategy == "mi" else summarise_outcomes(outcomes),
         exclusions=_exclusions(scored.validation, screening, outcomes),
     )

@@ -35,6 +35,9 @@ class RuleSpec(BaseModel):
         return self
 
 
+ENDOSCOPIC_PARAMETERS = ("mayo_endoscopic", "ses_cd", "uceis")
+
+
 class OutcomeDefinition(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -43,6 +46,18 @@ class OutcomeDefinition(BaseModel):
     timepoints: tuple[str, ...]
     rules: dict[str, RuleSpec]
     nri: bool = True  # whether non-responder imputation applies to this outcome
+    # whether --missing mi imputes this outcome; by default yes, except outcomes read from
+    # endoscopy (done when indicated, not at every visit: its absence is not at random)
+    # and those without non-responder imputation (steroid withdrawal)
+    multiple_imputation: bool | None = None
+
+    @property
+    def imputed_by_mi(self) -> bool:
+        if self.multiple_imputation is not None:
+            return self.multiple_imputation
+        text = repr([spec.params for spec in self.rules.values()])
+        endoscopic = any(name in text for name in ENDOSCOPIC_PARAMETERS)
+        return self.nri and not endoscopic
 
     @model_validator(mode="after")
     def _keys(self) -> OutcomeDefinition:

@@ -21,8 +21,8 @@ from ibd_dtt.outcomes.rules import (
 from ibd_dtt.parallel import run_parallel
 from ibd_dtt.windows.windows import VisitWindow, VisitWindows
 
-Strategy = Literal["as-observed", "nri", "locf"]
-STRATEGIES: tuple[str, ...] = ("as-observed", "nri", "locf")
+Strategy = Literal["as-observed", "nri", "locf", "mi"]
+STRATEGIES: tuple[str, ...] = ("as-observed", "nri", "locf", "mi")
 
 OUTCOME_COLUMNS = (
     "patient_id",
@@ -42,6 +42,7 @@ OUTCOME_COLUMNS = (
     "branch",
     "reason",
     "inputs",
+    "imputable",
 )
 
 
@@ -89,6 +90,26 @@ def _explain_missing(
             f"{episode['stop_reason']}) before the window"
         )
     return result.reason
+
+
+def _missing_on_dtt(
+    result: OutcomeValue,
+    window: VisitWindow,
+    episode: dict,
+    follow_days: int,
+    windows: VisitWindows,
+) -> bool:
+    """A follow-up value missing while the patient was on DTT (or in a time the window set
+    attributes to DTT) in a window that had opened by the data cut: what multiple
+    imputation fills. A missing baseline, a window not reached and a window after DTT
+    ended are not imputed."""
+    if result.missing != "follow_up" or window.lower_day > follow_days:
+        return False
+    end_day = int(episode["duration_days"])
+    ended_before = not episode["ongoing_at_data_cut"] and end_day < window.lower_day
+    return not ended_before or windows.attributes_after_episode(
+        episode["status"], episode["stop_reason"]
+    )
 
 
 def _nri(
@@ -212,12 +233,19 @@ def _evaluate(
                     isinstance(v, dict) and v.get("dtype") == "LOCF" for v in result.inputs.values()
                 )
                 reason = _explain_missing(result, window, ep, follow_days, windows)
-                # LOCF carries nothing past a stop for failure (derive_locf_records): such a
-                # window is non-response, as under NRI
-                if strategy in ("nri", "locf") and outcome.nri:
+                # LOCF carries nothing past a stop for failure (derive_locf_records), and
+                # multiple imputation does not impute one: such a window is non-response,
+                # as under NRI
+                if strategy in ("nri", "locf", "mi") and outcome.nri:
                     imputation = _nri(result, window, ep, follow_days)
                     if imputation is not None:
                         result, imputed, reason = imputation, True, None
+                imputable = (
+                    strategy == "mi"
+                    and outcome.imputed_by_mi
+                    and result.value is None
+                    and _missing_on_dtt(result, window, ep, follow_days, windows)
+                )
                 rows.append(
                     {
                         "patient_id": pid,
@@ -237,6 +265,7 @@ def _evaluate(
                         "branch": result.branch,
                         "reason": reason if result.value is None else None,
                         "inputs": json.dumps(result.inputs, sort_keys=True, default=str),
+                        "imputable": bool(imputable),
                     }
                 )
     out = pd.DataFrame(rows, columns=list(OUTCOME_COLUMNS))

@@ -7,11 +7,12 @@ import numpy as np
 import pandas as pd
 
 from ibd_dtt.contract import codes as C
+from ibd_dtt.outcomes.imputation import MI_IMPUTATIONS, MI_SEED
 from ibd_dtt.report.cohort import Cohort, is_on_dtt
 from ibd_dtt.report.model import ReportTable
 from ibd_dtt.stats import compare_paired, proportion_ci, summarise_continuous
 from ibd_dtt.stats.effects import hodges_lehmann_paired
-from ibd_dtt.stats.format import format_pvalue, format_rate, round_half_up
+from ibd_dtt.stats.format import format_percent, format_pvalue, format_rate, round_half_up
 
 TIMEPOINT_LABELS = {
     "month_3": "3 months",
@@ -184,7 +185,16 @@ def summarise_response_rates(
         frame = frame[frame["outcome"].isin(outcomes)]
     rows = []
     for r in frame.to_dict("records"):
-        prop = proportion_ci(int(r["responders"]), int(r["evaluable"]), method=ci_method)
+        pooled = r.get("strategy") == "mi"
+        if pooled:
+            # multiple imputation: Rubin's rules (ibd_dtt.outcomes.imputation)
+            percent, low, high = r["percent"], r["mi_ci_low"], r["mi_ci_high"]
+            responders, method = float(r["responders"]), "Rubin's rules"
+            percent = None if pd.isna(percent) else percent
+        else:
+            prop = proportion_ci(int(r["responders"]), int(r["evaluable"]), method=ci_method)
+            percent, low, high = prop.percent, prop.ci_low, prop.ci_high
+            responders, method = int(r["responders"]), ci_method
         rows.append(
             {
                 "definition_set": r["definition_set"],
@@ -192,14 +202,14 @@ def summarise_response_rates(
                 "outcome": r["outcome"],
                 "timepoint": r["timepoint"],
                 "group": r["group"],
-                "responders": int(r["responders"]),
+                "responders": responders,
                 "evaluable": int(r["evaluable"]),
                 "not_evaluable": int(r["not_evaluable"]),
                 "imputed": int(r["imputed"]),
-                "percent": prop.percent,
-                "ci_low": prop.ci_low,
-                "ci_high": prop.ci_high,
-                "ci_method": ci_method,
+                "percent": percent,
+                "ci_low": low,
+                "ci_high": high,
+                "ci_method": method,
             }
         )
     return pd.DataFrame(rows)
@@ -259,6 +269,13 @@ def table_response(
                         f"none evaluable ({int(c['not_evaluable'])} not evaluable)"
                     )
                     continue
+                if a.strategy == "mi":
+                    row["Overall" if g == "all" else g] = (
+                        f"{round_half_up(c['responders'], 1)}/{int(c['evaluable'])} "
+                        f"({format_percent(c['percent'])} %, {format_percent(100 * c['ci_low'])}"
+                        f"–{format_percent(100 * c['ci_high'])})"
+                    )
+                    continue
                 row["Overall" if g == "all" else g] = format_rate(
                     proportion_ci(c["responders"], c["evaluable"], method=ci_method)
                 )
@@ -272,6 +289,14 @@ def table_response(
         "as-observed: evaluable patients only; nri: stopping DTT for failure or an adverse "
         "event counts as non-response; locf: last observation on DTT carried forward.",
     )
+    if (data["strategy"] == "mi").any():
+        notes += (
+            f"mi: missing on-DTT outcomes multiply imputed ({MI_IMPUTATIONS} imputations, "
+            f"seed {MI_SEED}; stratified by diagnosis and previous status), stopping for "
+            "failure or an adverse event counted as non-response; n = mean responders over "
+            "the imputations, N = patients analysed; 95 % CI by Rubin's rules (t "
+            "distribution; Clopper-Pearson when the imputations agree).",
+        )
     return ReportTable(key, title, data, display, notes)
 
 

@@ -16,7 +16,11 @@ STRATEGY_TEXT = {
     "timepoint (as observed)",
     "nri": "patients who stopped DTT for failure or an adverse event were counted as "
     "non-responders at later timepoints (non-responder imputation)",
-    "locf": "the last observation on DTT was carried forward into later windows (LOCF)",
+    "locf": "the last observation on DTT was carried forward into later windows (LOCF), "
+    "never past a stop for failure (non-response)",
+    "mi": "missing outcomes while on DTT were multiply imputed (20 imputations, stratified by "
+    "diagnosis and previous status; stops for failure counted as non-response) and pooled "
+    "by Rubin's rules",
 }
 MEASURE_LABELS = {
     "clinical_response": "clinical response",
