@@ -37,3 +37,11 @@ def write_workbook():
     """``write_workbook(folder, target)``: a CSV folder as an .xlsx workbook (one sheet per
     table, dates as Excel date cells, numbers as numbers) with its study.yaml beside it."""
     return _csv_folder_to_workbook
+
+
+@pytest.fixture(scope="session")
+def scored_paper():
+    """The bundled paper cohort, validated and scored."""
+    from ibd_dtt.pipeline import load_registry, score_registry
+
+    return score_registry(load_registry(Path(__file__).parents[1] / "examples" / "paper_cohort"))

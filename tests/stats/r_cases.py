@@ -136,3 +136,37 @@ RATE_RATIOS = [
         (0.516402116402116, 0.116206368261725, 1.8502530836912, 0.405256305650246),
     ),
 ]
+
+# Freireich 6-MP (first 21) and placebo (last 21) remission times, Kleinbaum & Klein table 1.1
+SIX_MP = (
+    [6, 6, 6, 7, 10, 13, 16, 22, 23, 6, 9, 10, 11, 17, 19, 20, 25, 32, 32, 34, 35],
+    [1] * 9 + [0] * 12,
+)
+PLACEBO = ([1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23], [1] * 21)
+# one R expression per line; each prints the values the named ibd-dtt call must give
+CORE_CASES = [
+    ("binom.test(15, 17)$conf.int", (0.63559083789875, 0.985420683159698)),
+    ("binom.test(0, 12)$conf.int", (0.0, 0.264648469397051)),
+    ("100 * poisson.test(4, 10)$conf.int", (10.8986537362633, 102.415886754037)),
+    (
+        "chisq.test(matrix(c(30, 20, 15, 35), 2, byrow = TRUE), correct = FALSE)$p.value",
+        (0.00256883152702273,),
+    ),
+    ("binom.test(1, 4)$p.value", (0.625,)),
+    ("survdiff(Surv(t, e) ~ g)$chisq", (16.7929409892165,)),
+    (
+        "with(summary(survfit(Surv(t[1:21], e[1:21]) ~ 1, conf.type = 'log-log'), "
+        "times = c(7, 13, 22)), c(surv, lower, upper))",
+        (
+            0.80672268907563,
+            0.690196078431372,
+            0.53781512605042,
+            0.563146564622233,
+            0.431610222486184,
+            0.267778936767135,
+            0.92280901920288,
+            0.849065963349451,
+            0.746790717635394,
+        ),
+    ),
+]

@@ -111,3 +111,38 @@ def test_rate_ratio_as_r_poisson_test(args, expected):
     e = rate_ratio_exact(*args)
     got = (e.estimate, e.ci_low, e.ci_high, e.pvalue)
     assert all(_close(g, x) for g, x in zip(got, expected, strict=True))
+
+
+def _core_values():
+    """ibd-dtt's answers to CORE_CASES, in the same order."""
+    from r_cases import PLACEBO, SIX_MP
+
+    from ibd_dtt.stats import compare_categorical, incidence_rate, logrank, proportion_ci
+    from ibd_dtt.stats.effects import mcnemar_exact
+
+    p1, p2, rate = proportion_ci(15, 17), proportion_ci(0, 12), incidence_rate(4, 10)
+    km = kaplan_meier(*SIX_MP, times=[7, 13, 22]).at_times
+    return [
+        (p1.ci_low, p1.ci_high),
+        (p2.ci_low, p2.ci_high),
+        (rate.ci_low, rate.ci_high),
+        (compare_categorical([[30, 20], [15, 35]]).pvalue,),
+        (
+            mcnemar_exact(
+                [1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0], [1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0]
+            ).pvalue,
+        ),
+        (
+            logrank(
+                SIX_MP[0] + PLACEBO[0], SIX_MP[1] + PLACEBO[1], ["6-MP"] * 21 + ["placebo"] * 21
+            ).statistic,
+        ),
+        (*km["survival"], *km["ci_low"], *km["ci_high"]),
+    ]
+
+
+def test_core_statistics_as_r():
+    from r_cases import CORE_CASES
+
+    for (expression, expected), got in zip(CORE_CASES, _core_values(), strict=True):
+        assert all(_close(g, e) for g, e in zip(got, expected, strict=True)), (expression, got)

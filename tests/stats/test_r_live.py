@@ -136,3 +136,20 @@ def test_effect_sizes_live():
         got += [e.estimate, e.ci_low, e.ci_high, e.pvalue]
     assert len(got) == len(values)
     assert all(_close(g, v) for g, v in zip(got, values, strict=True)), (got, values)
+
+
+def test_core_statistics_live():
+    from r_cases import CORE_CASES, PLACEBO, SIX_MP
+    from test_against_r import _core_values
+
+    setup = (
+        f"t <- {_r_vector(SIX_MP[0] + PLACEBO[0])}; e <- {_r_vector(SIX_MP[1] + PLACEBO[1])}; "
+        "g <- rep(c('6-MP', 'placebo'), each = 21)"
+    )
+    lines = [setup] + [
+        f"cat(sprintf('%.15g', {expression}), '\\n')" for expression, _ in CORE_CASES
+    ]
+    values = [float(v) for v in _run_r(lines)]
+    got = [v for case in _core_values() for v in case]
+    assert len(values) == len(got)
+    assert all(_close(g, v) for g, v in zip(got, values, strict=True)), (got, values)

@@ -16,12 +16,14 @@ from ibd_dtt.stats import (
     proportion_ci,
     summarise_continuous,
 )
+from ibd_dtt.stats.effects import hodges_lehmann_shift
 from ibd_dtt.stats.format import (
     format_mean_sd,
     format_median_iqr,
     format_n_percent,
     format_pvalue,
     format_range,
+    round_half_up,
 )
 
 
@@ -58,6 +60,7 @@ class CharacteristicsBuilder:
     data_rows: list[dict] = field(default_factory=list)
     display_rows: list[dict] = field(default_factory=list)
     tests_used: dict[str, str] = field(default_factory=dict)
+    shift_label: str | None = None
 
     def _split(self, frame: pd.DataFrame, values: np.ndarray) -> dict[str, np.ndarray]:
         """``values`` (an array aligned with ``frame``) overall and per group: these
@@ -217,10 +220,37 @@ class CharacteristicsBuilder:
             rows.append(("mean (SD)", lambda s, d: format_mean_sd(s, max(d, 2))))
         if show_range:
             rows.append(("range", format_range))
+        shift = None
+        if result is not None and result.test == "Mann-Whitney U test":
+            # the effect size that goes with the rank-sum test: Hodges-Lehmann shift
+            present = ~np.isnan(values)
+            groups = frame[self.group].to_numpy(object)
+            first, second = [g for g in self.groups if (groups[present] == g).any()][:2]
+            shift = hodges_lehmann_shift(
+                values[present & (groups == first)], values[present & (groups == second)]
+            )
+            self.shift_label = f"Shift {first} − {second} (95 % CI)"
+            self.data_rows.append(
+                {
+                    "variable": label,
+                    "group": f"{first} - {second}",
+                    "statistic_name": "Hodges-Lehmann shift",
+                    "estimate": shift.estimate,
+                    "ci_low": shift.ci_low,
+                    "ci_high": shift.ci_high,
+                    "method": shift.method,
+                }
+            )
         for i, (stat, fmt) in enumerate(rows):
             row = {"Characteristic": f"{label}, {stat}" if i == 0 else f"    {stat}"}
             if i == 0:
                 row.update(self._test_cells(label, result))
+                if shift is not None and shift.estimate is not None:
+                    row["shift"] = (
+                        f"{round_half_up(shift.estimate, decimals)} "
+                        f"({round_half_up(shift.ci_low, decimals)} to "
+                        f"{round_half_up(shift.ci_high, decimals)})"
+                    )
             for name in ("Overall", *self.groups):
                 row[name] = fmt(summaries[name], decimals) if name in summaries else ""
             self.display_rows.append(row)
@@ -268,15 +298,25 @@ class CharacteristicsBuilder:
         columns = ["Characteristic", "Overall", *self.groups]
         if self.compare:
             columns += ["p", "test"]
+        if self.shift_label:
+            columns.insert(columns.index("p"), "shift")
         display = pd.DataFrame(self.display_rows).reindex(columns=columns).fillna("")
-        display = display.rename(columns=head | {"p": "p-value", "test": "Test"})
+        display = display.rename(
+            columns=head | {"p": "p-value", "test": "Test", "shift": self.shift_label or ""}
+        )
         tests = tuple(sorted(self.tests_used))
         extra = (
             (
                 "p-values compare the groups: " + "; ".join(tests) + ". Categorical variables "
                 "use chi-square when Cochran's rule holds, otherwise Fisher's exact test; "
                 "continuous variables the Mann-Whitney U or Kruskal-Wallis test. Two-sided, "
-                "no adjustment for multiple comparisons.",
+                "no adjustment for multiple comparisons."
+                + (
+                    " Shift: Hodges-Lehmann estimate of the difference between the two groups "
+                    "(median of all pairwise differences) with its exact 95 % CI."
+                    if self.shift_label
+                    else ""
+                ),
             )
             if tests
             else ()
