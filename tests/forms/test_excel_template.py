@@ -82,7 +82,9 @@ def test_the_template_has_a_sheet_per_table_notes_drop_downs_and_range_checks(tm
         for j, column in enumerate(table.columns):
             letter = sheet.cell(1, j + 1).column_letter
             rule = rules.get(letter)
-            if column.kind in ("code", "codes", "boolean", "drug", "drugs"):
+            if column.kind in ("code", "codes", "boolean", "drug", "drugs") or column.name.endswith(
+                "_grade"
+            ):
                 assert rule.type == "list", column.name
             elif column.kind == "integer" and column.minimum is not None:
                 assert (rule.type, rule.formula1) == ("whole", str(int(column.minimum))), (

@@ -62,6 +62,9 @@ def _list_values(column: Column) -> list[str] | None:
         return list(YES_NO)
     if column.kind in ("drug", "drugs"):
         return [drug.generic_name for drug in load_drug_catalogue().drugs]
+    if column.name.endswith("_grade") and column.minimum is not None and column.maximum:
+        # a grade (CTCAE 1-5) is picked from its few values
+        return [str(g) for g in range(int(column.minimum), int(column.maximum) + 1)]
     return None
 
 
@@ -192,7 +195,9 @@ def _validation(column: Column, table: Table, drug_range, list_range, DataValida
         else:
             meanings = list(column.codes.values()) if column.kind in ("code", "codes") else None
             source = list_range(
-                column.name if column.kind != "boolean" else "yes_no", values, meanings
+                column.name if column.kind != "boolean" else "yes_no",
+                [int(v) if v.isdigit() else v for v in values],
+                meanings,
             )
         many = column.kind in ("codes", "drugs")
         return DataValidation(
