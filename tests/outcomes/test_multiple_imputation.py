@@ -88,3 +88,20 @@ def test_the_report_shows_mi_beside_the_other_analyses(scored):
     table = report.tables["response"]
     assert (table.display.iloc[:, 2] == "paper / mi").any()
     assert any("Rubin's rules" in note for note in table.notes)
+
+
+def test_mi_as_the_primary_analysis_reports_pooled_figures_not_truncated_counts(scored):
+    from ibd_dtt.report import build_report
+    from ibd_dtt.report.narrative import headline_cards
+
+    mi = analyse_registry(scored, "paper", "mi")
+    report = build_report(scored, [mi])
+    pooled = mi.summary.set_index(["outcome", "timepoint", "group"]).loc[
+        ("clinical_response", "month_9", "all")
+    ]
+    headline = report.headline.set_index(["measure", "timepoint"]).loc[
+        ("clinical_response", "month_9")
+    ]
+    assert headline["n"] == pooled["responders"] and headline["percent"] == pooled["percent"]
+    card = next(c for c in headline_cards(report) if c["label"] == "clinical response at 9 months")
+    assert f"/{int(pooled['evaluable'])})" in card["value"]

@@ -66,6 +66,21 @@ def summarise_headline(primary, cohort: Cohort, ci_method: str) -> pd.DataFrame:
         cell = s[(s["outcome"] == outcome) & (s["timepoint"] == timepoint)]
         if cell.empty or int(cell["evaluable"].iloc[0]) == 0:
             continue
+        if "mi_ci_low" in cell and pd.notna(cell["mi_ci_low"].iloc[0]):
+            # multiple imputation: the pooled estimate, never a truncated count
+            first = cell.iloc[0]
+            rows.append(
+                {
+                    "measure": outcome,
+                    "timepoint": timepoint,
+                    "n": float(first["responders"]),
+                    "total": int(first["evaluable"]),
+                    "percent": float(first["percent"]),
+                    "ci_low": float(first["mi_ci_low"]),
+                    "ci_high": float(first["mi_ci_high"]),
+                }
+            )
+            continue
         prop = proportion_ci(
             int(cell["responders"].iloc[0]), int(cell["evaluable"].iloc[0]), ci_method
         )

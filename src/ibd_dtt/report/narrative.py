@@ -54,6 +54,11 @@ def _masked(row, min_cell_count: int) -> bool:
     )
 
 
+def _count(n: float) -> str:
+    """A count, or a mean count over imputations with one decimal (7.8)."""
+    return str(int(n)) if float(n).is_integer() else round_half_up(n, 1)
+
+
 def headline_cards(report, min_cell_count: int = 0) -> list[dict]:
     cards = []
     for _, row in report.headline.iterrows():
@@ -64,7 +69,7 @@ def headline_cards(report, min_cell_count: int = 0) -> list[dict]:
         if _masked(row, min_cell_count):
             value = f"suppressed (n < {min_cell_count})"
         else:
-            value = f"{_pct(row)} % ({int(row['n'])}/{int(row['total'])})"
+            value = f"{_pct(row)} % ({_count(row['n'])}/{int(row['total'])})"
         cards.append({"label": label, "value": value})
     return cards
 
@@ -165,7 +170,7 @@ def results_paragraphs(report, min_cell_count: int = 0) -> list[str]:
             (
                 "suppressed"
                 if _masked(r, min_cell_count)
-                else f"{_pct(r)} % ({int(r['n'])}/{int(r['total'])}; 95 % CI {_ci(r)})"
+                else f"{_pct(r)} % ({_count(r['n'])}/{int(r['total'])}; 95 % CI {_ci(r)})"
             )
             + f" {TIMEPOINT_TEXT[tp]}"
             for tp, r in clinical
@@ -181,7 +186,7 @@ def results_paragraphs(report, min_cell_count: int = 0) -> list[str]:
             value = (
                 "a suppressed number of patients"
                 if _masked(r, min_cell_count)
-                else f"{_pct(r)} % ({int(r['n'])}/{int(r['total'])}; 95 % CI {_ci(r)})"
+                else f"{_pct(r)} % ({_count(r['n'])}/{int(r['total'])}; 95 % CI {_ci(r)})"
             )
             parts.append(f"{text} {value}.")
     persistence = report.tables["persistence"].data
