@@ -358,3 +358,20 @@ def test_censored_values_in_threshold_conditions():
     assert all_conditions(ctx({}, {"fecal_calprotectin": ">1800"}), rule).value is False
     unknown = all_conditions(ctx({}, {"fecal_calprotectin": "<500"}), rule)
     assert unknown.value is None and "censored" in unknown.reason
+
+
+def test_methods_state_every_outcome_rule_as_the_engine_runs_it(scored_paper):
+    """Issue 16 item 5: the Methods give each outcome's full definition, generated from the
+    rule and its parameters (the paper's Outcome definitions, clinical.md §4.1)."""
+    from ibd_dtt.pipeline import analyse_registry
+    from ibd_dtt.report import build_report
+    from ibd_dtt.report.narrative import methods_paragraphs
+
+    report = build_report(scored_paper, [analyse_registry(scored_paper, "paper")])
+    text = methods_paragraphs(report)[1]
+    assert (
+        "Clinical response — UC: partial Mayo score decrease of ≥ 3 points and ≥ 30 % from "
+        "baseline, with a rectal bleeding subscore decrease of ≥ 1 or a subscore ≤ 1; CD: HBI "
+        "decrease of ≥ 3 points; when the baseline HBI is ≤ 4, CRP normalisation" in text
+    )
+    assert "CD: SES-CD decrease of > 50 % from baseline" in text  # strictly more than half

@@ -187,3 +187,17 @@ def test_suppression_masks_small_group_sizes_and_statistics_of_small_rows(paper_
     assert cd6["Baseline mean"] == "11.93"  # 7 pairs: shown
     t1 = suppress_table(paper_report.tables["table1_baseline"], 9)
     assert "UC (N<9)" in t1.display.columns and "CD (N=10)" in t1.display.columns
+
+
+def test_the_study_name_titles_the_report_word_excel_and_figure_captions(written_report):
+    """Issue 16 item 7: study.yaml's study_name appears on every output."""
+    from docx import Document
+    from openpyxl import load_workbook
+
+    _out, files = written_report
+    name = "DTT case series (synthetic reconstruction of Wang et al. 2025)"
+    page = files["html"].read_text()
+    assert f"<title>{name}: study report</title>" in page
+    assert f"({name})</figcaption>" in page
+    assert Document(files["docx"]).core_properties.title == f"{name}: study report"
+    assert load_workbook(files["xlsx"], read_only=True).properties.title == f"{name}: study report"

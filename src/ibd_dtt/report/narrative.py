@@ -3,6 +3,7 @@ a results paragraph from the computed headline numbers. Nothing here is typed by
 
 from __future__ import annotations
 
+from ibd_dtt.outcomes.describe import describe_outcome
 from ibd_dtt.stats.format import format_percent, round_half_up
 
 AFTER_EPISODE_TEXT = {
@@ -83,7 +84,7 @@ def methods_paragraphs(report) -> list[str]:
         for t in w.timepoints
     )
     periods = "; ".join(f"{p.label} = day {p.lower_day} to {p.upper_day}" for p in w.periods)
-    outcomes = "; ".join(o.label for o in d.outcomes)
+    outcomes = "; ".join(describe_outcome(o) for o in d.outcomes)
     ci = "Clopper-Pearson (exact)" if report.ci_method == "clopper-pearson" else "Wilson score"
     sensitivity = [
         f"{x.definitions.name} v{x.definitions.version} with {x.strategy}"

@@ -237,7 +237,14 @@ def _xlsx_value(sheet, value):
     return text
 
 
-def write_xlsx(tables: list[ReportTable], path: Path) -> Path:
+def study_name(report) -> str:
+    """The study's name from study.yaml (``study_name``), shown on every output."""
+    config = getattr(getattr(report, "scored", None), "validation", None)
+    config = getattr(config, "config", None)
+    return getattr(config, "study_name", None) or "Dual-targeted therapy in IBD"
+
+
+def write_xlsx(tables: list[ReportTable], path: Path, title: str = "") -> Path:
     """One sheet per table (the printed table, then its footnotes). Written in openpyxl's
     streaming (write-only) mode: listings of thousands of patients stay fast."""
     from openpyxl import Workbook
@@ -247,6 +254,7 @@ def write_xlsx(tables: list[ReportTable], path: Path) -> Path:
 
     bold = Font(bold=True)
     wb = Workbook(write_only=True)
+    wb.properties.title = title or None
     for table in tables:
         ws = wb.create_sheet(table.key[:31])
         cells = table.display.to_numpy(object)
@@ -376,6 +384,7 @@ def write_docx(
     doc.core_properties.modified = FIXED_DOC_DATE
     doc.core_properties.last_printed = FIXED_DOC_DATE
     doc.core_properties.author = "ibd-dtt"
+    doc.core_properties.title = title
     doc.core_properties.revision = 1
     doc.save(path)
     _normalise_zip(path)
@@ -459,8 +468,8 @@ def _write_report_files(
         report.primary.write(out / "datasets")
         for extra in report.analyses[1:]:
             extra.write(out / "datasets" / f"{extra.definitions.name}-{extra.strategy}")
-    title = "Dual-targeted therapy in IBD: study report"
-    write_xlsx(tables, out / "tables.xlsx")
+    title = f"{study_name(report)}: study report"
+    write_xlsx(tables, out / "tables.xlsx", title)
     documents = [_for_documents(t) for t in tables]
     write_docx(documents, out / "tables.docx", title, report.alerts)
     if min_cell_count > 0:
@@ -488,6 +497,7 @@ def _write_report_files(
     rows += [(f"sha256 {name}", digest) for name, digest in prov["input_files_sha256"].items()]
     page = env.get_template("report.html.j2").render(
         title=title,
+        study=study_name(report),
         subtitle=f"{len(report.cohort.patients)} patients analysed · data cut "
         f"{prov['data_cut_date']} · primary analysis {prov['primary_analysis']}",
         suppression=suppression,
