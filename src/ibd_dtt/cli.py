@@ -44,7 +44,9 @@ app = typer.Typer(
     no_args_is_help=True,
     help="ibd-dtt: dual-targeted therapy studies in IBD, from raw records to results.",
 )
-console = Console(width=140)
+# Tables lay out at 140 columns; messages are never broken by the console (soft wrap), so a
+# path or a value in an error line stays on one line, whole, for copying and for grep.
+console = Console(width=140, soft_wrap=True)
 EXIT_INVALID, EXIT_UNUSABLE = 1, 2
 
 

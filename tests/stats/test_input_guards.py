@@ -17,6 +17,7 @@ from ibd_dtt.stats import (
     kaplan_meier,
     logrank,
     proportion_ci,
+    summarise_continuous,
 )
 
 
@@ -43,6 +44,8 @@ from ibd_dtt.stats import (
         (lambda: compare_paired([1, 2, 3], [1, 2]), "same length"),
         (lambda: compare_continuous([1, 2, 3], ["a", "b"]), "same length"),
         (lambda: logrank([1, 2], [1, 0], ["a"]), "same length"),
+        (lambda: summarise_continuous([1, 2, math.inf]), "infinite"),
+        (lambda: summarise_continuous(["a", "b"]), "numbers or missing"),
     ],
 )
 def test_bad_input_is_a_value_error_naming_the_problem(call, message):

@@ -44,9 +44,14 @@ def summarise_continuous(values, quantile_method: str = "spss") -> ContinuousSum
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
         numbers = values.astype(float, copy=False)
     else:
-        numbers = pd.to_numeric(pd.Series(values, dtype="object"), errors="raise").to_numpy(
-            float, na_value=np.nan
-        )
+        try:
+            numbers = pd.to_numeric(pd.Series(values, dtype="object"), errors="raise").to_numpy(
+                float, na_value=np.nan
+            )
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"`values` must be numbers or missing: {exc}") from None
+    if np.isinf(numbers).any():
+        raise ValueError("`values` must be finite numbers or missing, not infinite")
     present = numbers[~np.isnan(numbers)]
     missing = int(numbers.size - present.size)
     if present.size == 0:
