@@ -379,9 +379,21 @@ def report_command(
             "R's wilcox.test defaults (r)."
         ),
     ] = "scipy",
+    paper: Annotated[
+        str, typer.Option(help="Page size of tables.docx and report.pdf: a4 or letter.")
+    ] = "a4",
+    pdf: Annotated[
+        bool | None,
+        typer.Option(
+            "--pdf/--no-pdf",
+            help="Print report.pdf with headless Chromium. Default: when Chromium is "
+            "installed (--pdf makes a missing Chromium an error).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Full analysis and publication report: Tables 1-4, response, labs, safety,
-    persistence, figures; HTML, Excel, Word, CSV and Parquet."""
+    persistence, figures; HTML, PDF, Excel, Word, CSV and Parquet."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     definition_sets = definitions or ["paper"]
@@ -399,6 +411,15 @@ def report_command(
         problems.append("--percent-decimals must be 0, 1, 2 or 3")
     if rank_tests not in ("scipy", "r"):
         problems.append("--rank-tests must be scipy or r")
+    if paper not in ("a4", "letter"):
+        problems.append("--paper must be a4 or letter")
+    from ibd_dtt.report.pdf import find_chromium
+
+    if pdf and find_chromium() is None:
+        problems.append(
+            "--pdf needs Chromium: install it (Debian: apt-get install chromium) or set "
+            "IBD_DTT_CHROMIUM to its path; or pass --no-pdf"
+        )
     if problem := _jobs_problem(jobs):
         problems.append(problem)
     if problems:
@@ -430,9 +451,17 @@ def report_command(
         checkpoint("tables")
         report = build_report(scored, analyses, ci, percent_decimals, rank_tests)
         progress.update(task, completed=1)
-        task = progress.add_task("figures, HTML, Excel, Word, CSV and Parquet", total=1)
+        task = progress.add_task("figures, HTML, PDF, Excel, Word, CSV and Parquet", total=1)
         checkpoint("write")
-        files = write_report(report, out, source=data, min_cell_count=min_cell_count, jobs=jobs)
+        files = write_report(
+            report,
+            out,
+            source=data,
+            min_cell_count=min_cell_count,
+            jobs=jobs,
+            paper=paper,
+            pdf=pdf,
+        )
         progress.update(task, completed=1)
     from ibd_dtt.report.narrative import headline_cards
 
@@ -451,6 +480,13 @@ def report_command(
     for alert in report.alerts:
         console.print(f"[bold yellow]not evaluable[/]: {escape(alert)}")
     console.print(f"report: {escape(str(files['html']))}")
+    if files["pdf"] is not None:
+        console.print(f"printable report: {escape(str(files['pdf']))}")
+    elif pdf is None:
+        console.print(
+            "report.pdf not written: Chromium is not installed (apt-get install chromium; "
+            "or print report.html from a browser)"
+        )
     console.print(
         f"tables: {escape(str(files['xlsx']))}, {escape(str(files['docx']))}, "
         f"{escape(str(files['tables']))}/"

@@ -73,7 +73,8 @@ def test_jobs_change_nothing_in_the_output(tmp_path):
     files = sorted(
         p.relative_to(tmp_path / "one")
         for p in (tmp_path / "one").rglob("*")
-        if p.is_file() and p.name != "report.html"  # its "Generated" time differs
+        # report.html and report.pdf show the "Generated" time, which differs
+        if p.is_file() and p.name not in ("report.html", "report.pdf")
     )
     assert len(files) > 40
     for name in files:

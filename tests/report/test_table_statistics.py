@@ -44,7 +44,7 @@ def test_adverse_event_rate_is_events_over_exposure(paper_report):
     years = (p["dtt_end"] - p["dtt_start"]).dt.days.sum() / 365.25
     data = paper_report.tables["safety"].data
     row = data[
-        (data["item"] == "All events per 100 patient-years (95 % CI)") & (data["group"] == "all")
+        (data["item"] == "Incidence per 100 patient-years: all events") & (data["group"] == "all")
     ].iloc[0]
     assert row["n"] == 5
     assert row["rate"] == pytest.approx(100 * 5 / years)

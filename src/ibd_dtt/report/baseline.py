@@ -168,20 +168,30 @@ def table_clinical_baseline(
                     p["patient_id"].isin(who),
                     test=False,
                 )
-    b.continuous("Failed biologics per patient, all patients", p["failed_biologics"], decimals=2)
+    b.continuous(
+        "Failed biologics per patient, all patients",
+        p["failed_biologics"],
+        decimals=2,
+        counts=True,
+    )
     exposed = p["prior_biologics"] > 0
     b.continuous(
         "Failed biologics per patient previously treated with a biologic",
         p["failed_biologics"].where(exposed),
         decimals=2,
+        counts=True,
     )
     b.continuous(
         "Failed immunomodulators, thalidomide or small molecules per patient",
         p["failed_immunomodulators_or_small_molecules"],
         decimals=2,
+        counts=True,
     )
     b.continuous(
-        "Failed mechanisms of action (advanced therapies)", p["failed_mechanisms"], decimals=2
+        "Failed mechanisms of action (advanced therapies)",
+        p["failed_mechanisms"],
+        decimals=2,
+        counts=True,
     )
     b.flag(
         "≥ 2 failed agents (biologics, small molecules, immunomodulators)", p["failed_agents"] >= 2

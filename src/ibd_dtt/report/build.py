@@ -25,6 +25,7 @@ from ibd_dtt.report.safety import (
     table_safety,
     table_steroid_withdrawal,
 )
+from ibd_dtt.report.strobe import table_strobe
 from ibd_dtt.stats import proportion_ci
 from ibd_dtt.stats.comparisons import using_rank_tests
 from ibd_dtt.stats.format import using_percent_decimals
@@ -45,6 +46,9 @@ class Report:
     alerts: tuple[str, ...] = ()
     percent_decimals: int = 1
     rank_tests: str = "scipy"
+    # outcomes of the primary analysis with no evaluable patient at any timepoint: their
+    # definitions are left out of the Methods (the alerts say why)
+    unevaluable: tuple[str, ...] = ()
 
     @property
     def primary(self):
@@ -123,6 +127,45 @@ def summarise_headline(primary, cohort: Cohort, ci_method: str) -> pd.DataFrame:
         }
     )
     return pd.DataFrame(rows)
+
+
+# Score columns: the registry has no clinical or endoscopic score when all are empty (an
+# extract from an EHR / OMOP CDM, where scores are not recorded as structured data).
+SCORE_COLUMN_PREFIXES = ("mayo_", "hbi_", "ses_", "partial_mayo", "cd_pro2_", "uceis_")
+
+
+def has_scores(assessments: pd.DataFrame) -> bool:
+    """Whether any assessment records a clinical or endoscopic score item or total."""
+    from ibd_dtt.contract.tables import ASSESSMENTS
+
+    recorded = {c.name for c in ASSESSMENTS.columns}  # inputs, not columns derived by scoring
+    columns = [
+        c for c in assessments.columns if c.startswith(SCORE_COLUMN_PREFIXES) and c in recorded
+    ]
+    return bool(columns) and bool(assessments[columns].notna().any().any())
+
+
+def unevaluable_outcomes(primary) -> tuple[str, ...]:
+    """Outcomes of the primary analysis with no evaluable patient at any timepoint."""
+    s = primary.summary
+    overall = s[s["group"] == "all"].groupby("outcome")["evaluable"].sum()
+    return tuple(d.id for d in primary.definitions.outcomes if int(overall.get(d.id, 0)) == 0)
+
+
+def source_alerts(scored, primary, labels: dict[str, str]) -> list[str]:
+    """The banner for data without scores: which outcomes cannot be evaluated, and why."""
+    if has_scores(scored.assessments):
+        return []
+    missing = [labels.get(o, o) for o in unevaluable_outcomes(primary)]
+    if not missing:
+        return []
+    return [
+        "The data hold no clinical or endoscopic score (partial Mayo, HBI, Mayo endoscopic "
+        "subscore, SES-CD), as in an extract from electronic health records (OMOP CDM), where "
+        "scores are not recorded as structured data. These outcomes cannot be evaluated and "
+        "their definitions are left out of the Methods: " + "; ".join(missing) + ". The report "
+        "gives exposure, persistence, laboratory values and safety."
+    ]
 
 
 def measured_values(visits: pd.DataFrame) -> pd.DataFrame:
@@ -230,12 +273,19 @@ def _build_report(scored, analyses: list, ci_method: str) -> Report:
             ("Each patient leaves at the first step that removes them.",),
         )
     )
+    by_key = {t.key: t for t in tables}
+    strobe = table_strobe(by_key, list(analyses), attrition, str(cohort.data_cut.date()))
+    by_key[strobe.key] = strobe
     return Report(
         cohort,
-        {t.key: t for t in tables},
+        by_key,
         summarise_headline(primary, cohort, ci_method),
         list(analyses),
         scored,
         ci_method,
-        alerts=tuple(evaluability_alerts(primary, cohort, scored.validation.report.warnings)),
+        alerts=tuple(
+            source_alerts(scored, primary, labels)
+            or evaluability_alerts(primary, cohort, scored.validation.report.warnings)
+        ),
+        unevaluable=unevaluable_outcomes(primary),
     )

@@ -32,6 +32,10 @@ STATUS_COLORS = {
     "stopped": "#7f7f7f",
 }
 SWIMMER_MAX_PATIENTS = 60
+# The swimmer axis covers every bar up to this many months; longer bars are cut at
+# SWIMMER_CUT_MONTHS, marked with a break and their length (the caption says so).
+SWIMMER_AXIS_MAX_MONTHS = 36
+SWIMMER_CUT_MONTHS = 24
 TRAJECTORY_MAX_PATIENTS = 200
 TIMEPOINT_MONTHS = {"month_3": 3, "month_6": 6, "month_9": 9, "month_12": 12}
 plt.rcParams.update(
@@ -99,28 +103,30 @@ def plot_response_rates(rates: pd.DataFrame, outcome_labels: dict[str, str]):
             ax.errorbar(
                 x, pct, yerr=[low, high], fmt="none", ecolor="black", capsize=2, linewidth=0.7
             )
+            # n/N above the upper confidence limit: never crossed by the error bar
             for xi, r in zip(x, sub.itertuples(), strict=True):
                 if not pd.isna(r.evaluable):
                     ax.text(
                         xi,
-                        2,
+                        100 * float(r.ci_high) + 2,
                         f"{int(r.responders)}/{int(r.evaluable)}",
                         ha="center",
                         va="bottom",
                         fontsize=5.5,
                         rotation=90,
-                        color="white",
+                        color="black",
                     )
         ax.set_xticks(np.arange(len(timepoints)))
         ax.set_xticklabels(
             [t.replace("month_", "").replace("by_", "≤ ") + " mo" for t in timepoints]
         )
-        ax.set_ylim(0, 105)
+        ax.set_ylim(0, 128)  # room for the n/N labels above a CI that reaches 100 %
+        ax.set_yticks(range(0, 101, 20))
         ax.set_ylabel("Patients responding, % (95 % CI)")
         ax.set_title(outcome_labels.get(outcome, outcome), fontsize=9)
     if axes[0][0].get_legend_handles_labels()[0]:
         axes[0][0].legend(
-            frameon=False, fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=4
+            frameon=False, fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.1), ncol=4
         )
     return fig
 
@@ -136,7 +142,9 @@ def plot_swimmer(patients: pd.DataFrame, outcomes: pd.DataFrame, adverse_events:
     p = p.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(7.0, 0.25 * len(p) + 1.2))
     response = outcomes[outcomes["outcome"] == "clinical_response"]
-    xmax = max(12.5, float(min(p["duration_months"].max(), 24)) + 1)
+    longest = float(p["duration_months"].max()) if len(p) else 0.0
+    cut = longest > SWIMMER_AXIS_MAX_MONTHS
+    xmax = SWIMMER_CUT_MONTHS + 1.5 if cut else max(12.5, longest + 1)
     # one artist per kind of mark, not one per mark: a figure of 60 patients has hundreds
     # of marks, and each artist costs time in every PNG and SVG rendering
     months = p["duration_months"].astype(float).to_numpy()
@@ -150,7 +158,9 @@ def plot_swimmer(patients: pd.DataFrame, outcomes: pd.DataFrame, adverse_events:
         height=0.6,
     )
     for y in np.flatnonzero(months > xmax - 0.5):
-        ax.text(shown[y] - 0.2, y, f"{months[y]:.0f} mo", ha="right", va="center", fontsize=6)
+        # the break inside the bar's end, its true length before it
+        ax.text(shown[y] - 0.8, y, "//", ha="center", va="center", fontsize=7, weight="bold")
+        ax.text(shown[y] - 1.5, y, f"{months[y]:.0f} mo", ha="right", va="center", fontsize=6)
     ongoing = p["ongoing_at_data_cut"].astype(bool).to_numpy()
     if ongoing.any():
         ax.plot(shown[ongoing] + 0.25, rows[ongoing], ">", color="black", markersize=4)
@@ -213,7 +223,10 @@ def plot_swimmer(patients: pd.DataFrame, outcomes: pd.DataFrame, adverse_events:
         ],
         plt.Line2D([], [], marker=">", color="black", linestyle="", label="on DTT at data cut"),
     ]
-    ax.legend(handles=handles, frameon=False, fontsize=6, loc="lower right")
+    # outside the data: a legend inside would cover some patient's marks
+    ax.legend(
+        handles=handles, frameon=False, fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1)
+    )
     return fig
 
 
@@ -281,14 +294,16 @@ def plot_kaplan_meier(persistence: pd.DataFrame, times=(0, 3, 6, 9, 12)):
             label="Overall" if group == "all" else group,
             linewidth=1.2,
         )
-        ax.fill_between(
-            c["time"],
-            100 * c["ci_low"],
-            100 * c["ci_high"],
-            step="post",
-            color=COLORS.get(group),
-            alpha=0.08,
-        )
+        # 95 % CI as thin dotted steps: filled bands of several curves hide each other
+        for bound in ("ci_low", "ci_high"):
+            ax.step(
+                c["time"],
+                100 * c[bound],
+                where="post",
+                color=COLORS.get(group),
+                linewidth=0.6,
+                linestyle=":",
+            )
         cens = c[c["censored"] > 0]
         ax.plot(cens["time"], 100 * cens["survival"], "|", color=COLORS.get(group), markersize=5)
         at_risk_rows.append(
@@ -392,52 +407,74 @@ def plot_regimen_flow(flows: pd.DataFrame):
 
 
 def plot_flow_diagram(attrition: pd.DataFrame):
-    """Eligibility flow (STROBE): boxes for each step that removes patients."""
-    steps = attrition.to_dict("records")
-    keep = [
-        s
-        for s in steps
-        if s["step"] in ("Patients in the input", "Screened", "Analysed") or s["patients"] > 0
-    ]
-    fig, ax = plt.subplots(figsize=(5.0, 0.7 * len(keep) + 0.5))
+    """Eligibility flow (STROBE): input -> screened -> analysed down the middle; beside each
+    arrow, a box with every step that removes patients there and its count (criteria that
+    removed nobody included, with n = 0), so the diagram shows the criteria applied even
+    when nobody is excluded."""
+    counts = dict(zip(attrition["step"], attrition["patients"], strict=False))
+    main = [s for s in ("Patients in the input", "Screened", "Analysed") if s in counts]
+    steps = list(attrition["step"])
+    sides: dict[int, list[str]] = {}
+    for i in range(len(main) - 1):
+        between = steps[steps.index(main[i]) + 1 : steps.index(main[i + 1])]
+        if between:
+            total = sum(int(counts[b]) for b in between)
+            head = "Rejected by validation" if i == 0 and len(between) == 1 else "Excluded"
+            lines = [f"{head}, n = {total}"]
+            if len(between) > 1:
+                lines += [f"  {b.removeprefix('Excluded: ')}: {int(counts[b])}" for b in between]
+            sides[i] = lines
+    side_lines = max((len(v) for v in sides.values()), default=1)
+    height = 0.55 * len(main) + 0.17 * sum(len(v) for v in sides.values()) + 0.6
+    fig, ax = plt.subplots(figsize=(6.4, max(2.4, height)))
     ax.set_axis_off()
-    y = len(keep)
-    for i, s in enumerate(keep):
-        main = s["step"] in ("Patients in the input", "Screened", "Analysed")
-        x = 0.3 if main else 0.72
-        text = f"{s['step']}\nn = {s['patients']}"
+    box = {"boxstyle": "round,pad=0.45", "edgecolor": "black", "linewidth": 0.6}
+    # vertical positions: main boxes spaced by the side box between them
+    y, ys = 0.0, []
+    for i, _ in enumerate(main):
+        ys.append(y)
+        y -= 1.0 + 0.3 * len(sides.get(i, []))
+    for name, yy in zip(main, ys, strict=True):
         ax.text(
-            x,
-            y - i,
-            text,
+            0.22,
+            yy,
+            f"{name}\nn = {int(counts[name])}",
             ha="center",
             va="center",
-            fontsize=7,
-            bbox={
-                "boxstyle": "round,pad=0.4",
-                "facecolor": "#f2f2f2" if main else "white",
-                "edgecolor": "black",
-                "linewidth": 0.6,
-            },
+            fontsize=8,
+            bbox={**box, "facecolor": "#f2f2f2"},
         )
-        if i < len(keep) - 1:
-            nxt_main = keep[i + 1]["step"] in ("Patients in the input", "Screened", "Analysed")
-            if nxt_main:
-                ax.annotate(
-                    "",
-                    xy=(0.3, y - i - 0.75),
-                    xytext=(0.3, y - i - 0.25),
-                    arrowprops={"arrowstyle": "->", "lw": 0.8},
-                )
-            else:
-                ax.annotate(
-                    "",
-                    xy=(0.55, y - i - 1),
-                    xytext=(0.3, y - i - 1),
-                    arrowprops={"arrowstyle": "->", "lw": 0.8},
-                )
+    for i, lines in sides.items():
+        mid = (ys[i] + ys[i + 1]) / 2
+        ax.annotate(
+            "",
+            xy=(0.22, ys[i + 1] + 0.3),
+            xytext=(0.22, ys[i] - 0.3),
+            arrowprops={"arrowstyle": "->", "lw": 0.8},
+        )
+        ax.annotate(
+            "", xy=(0.45, mid), xytext=(0.22, mid), arrowprops={"arrowstyle": "->", "lw": 0.8}
+        )
+        ax.text(
+            0.46,
+            mid,
+            "\n".join(lines),
+            ha="left",
+            va="center",
+            fontsize=7,
+            bbox={**box, "facecolor": "white"},
+            linespacing=1.35,
+        )
+    for i in range(len(main) - 1):
+        if i not in sides:
+            ax.annotate(
+                "",
+                xy=(0.22, ys[i + 1] + 0.3),
+                xytext=(0.22, ys[i] - 0.3),
+                arrowprops={"arrowstyle": "->", "lw": 0.8},
+            )
     ax.set_xlim(0, 1)
-    ax.set_ylim(0.3, y + 0.7)
+    ax.set_ylim(min(ys) - 0.6 - 0.05 * side_lines, 0.6)
     return fig
 
 
@@ -471,14 +508,15 @@ def draw_figures(inputs: FigureInputs, only: tuple[int, ...] | None = None) -> l
     from ibd_dtt.report.safety import persistence_data
 
     n = len(inputs.patients)
+    analysis = f"n = {n}; {inputs.definition_set} definitions, {inputs.strategy}"
 
     def response_rates() -> FigureFiles:
         rates = summarise_response_rates([inputs.summary], inputs.ci_method, MAIN_OUTCOMES)
         return save_figure(
             plot_response_rates(rates, inputs.outcome_labels),
             "fig1_response_rates",
-            "Clinical and endoscopic response by timepoint (95 % CI, "
-            f"{inputs.definition_set} definitions, {inputs.strategy})",
+            "Clinical and endoscopic response by timepoint: bars %, whiskers 95 % CI, "
+            f"responders/evaluable above each bar ({analysis})",
         )
 
     def swimmer() -> FigureFiles:
@@ -487,10 +525,17 @@ def draw_figures(inputs: FigureInputs, only: tuple[int, ...] | None = None) -> l
             if n > SWIMMER_MAX_PATIENTS
             else ""
         )
+        longest = float(inputs.patients["duration_months"].max()) if n else 0.0
+        cut = (
+            f"; bars longer than {SWIMMER_AXIS_MAX_MONTHS} months are cut at "
+            f"{SWIMMER_CUT_MONTHS} months, marked // with their length"
+            if longest > SWIMMER_AXIS_MAX_MONTHS
+            else ""
+        )
         return save_figure(
             plot_swimmer(inputs.patients, inputs.clinical_response, inputs.adverse_events),
             "fig2_swimmer",
-            "Course of DTT per patient" + sampled,
+            f"Course of DTT per patient{sampled} ({analysis}{cut})",
         )
 
     def trajectories() -> FigureFiles:
@@ -502,25 +547,31 @@ def draw_figures(inputs: FigureInputs, only: tuple[int, ...] | None = None) -> l
         return save_figure(
             plot_lab_trajectories(inputs.lab_visits, inputs.patients),
             "fig3_lab_trajectories",
-            "CRP and albumin during DTT" + means_only,
+            f"CRP and albumin during DTT{means_only} ({analysis})",
         )
 
     def persistence() -> FigureFiles:
         return save_figure(
             plot_kaplan_meier(persistence_data(inputs.patients)),
             "fig4_persistence",
-            "Kaplan-Meier persistence on DTT",
+            "Kaplan-Meier persistence on DTT: solid line estimate, dotted lines 95 % CI, "
+            f"ticks censored, numbers at risk below (n = {n})",
         )
 
     def regimen_flow() -> FigureFiles:
         return save_figure(
             plot_regimen_flow(derive_regimen_flows(inputs.patients, inputs.prior_therapies)),
             "fig5_regimen_flow",
-            "Last failed advanced therapy → DTT regimen → status at data cut",
+            f"Last failed advanced therapy → DTT regimen → status at data cut (n = {n})",
         )
 
     def patient_flow() -> FigureFiles:
-        return save_figure(plot_flow_diagram(inputs.attrition), "fig6_patient_flow", "Patient flow")
+        return save_figure(
+            plot_flow_diagram(inputs.attrition),
+            "fig6_patient_flow",
+            f"Patient flow (STROBE): every criterion applied, with the patients it removed "
+            f"(n = {n} analysed)",
+        )
 
     makers = (response_rates, swimmer, trajectories, persistence, regimen_flow, patient_flow)
     chosen = range(len(makers)) if only is None else only

@@ -12,7 +12,11 @@ from ibd_dtt.report.cohort import Cohort, is_on_dtt
 from ibd_dtt.report.model import ReportTable
 from ibd_dtt.stats import compare_paired, proportion_ci, summarise_continuous
 from ibd_dtt.stats.effects import hodges_lehmann_paired
-from ibd_dtt.stats.format import format_percent, format_pvalue, format_rate, round_half_up
+from ibd_dtt.stats.format import (
+    format_pvalue,
+    format_rate_cell,
+    round_half_up,
+)
 
 TIMEPOINT_LABELS = {
     "month_3": "3 months",
@@ -215,6 +219,36 @@ def summarise_response_rates(
     return pd.DataFrame(rows)
 
 
+STRATEGY_LABELS = {
+    "as-observed": "As observed",
+    "nri": "NRI",
+    "locf": "LOCF",
+    "mi": "Multiple imputation",
+}
+GROUP_LABELS = {"all": "Overall"}
+
+
+def _analysis_label(definition_set: str, strategy: str, several_sets: bool) -> str:
+    label = STRATEGY_LABELS.get(strategy, strategy)
+    return f"{definition_set}, {label}" if several_sets else label
+
+
+def _rate_cell(record: dict, strategy: str, ci_method: str) -> str:
+    """One response cell: 'n/N (%) [95 % CI]'; 'none of N evaluable' when N is 0."""
+    if record["evaluable"] == 0:
+        return f"none of {int(record['not_evaluable'])} evaluable"
+    if strategy == "mi":
+        return format_rate_cell(
+            record["responders"],
+            int(record["evaluable"]),
+            record["percent"],
+            record["ci_low"],
+            record["ci_high"],
+        )
+    p = proportion_ci(record["responders"], record["evaluable"], method=ci_method)
+    return format_rate_cell(p.n, p.total, p.percent, p.ci_low, p.ci_high)
+
+
 def table_response(
     summaries: list[pd.DataFrame],
     labels: dict[str, str],
@@ -223,20 +257,27 @@ def table_response(
     key: str = "response",
     title: str = "Clinical and endoscopic response",
 ) -> ReportTable:
-    """Response rates side by side for every definition set and missing-data strategy."""
+    """Response rates as gtsummary prints them: one row per outcome x timepoint (the outcome
+    as a bold section row), one column per analysis (definition set x missing-data strategy)
+    and group, each spanned by its analysis's name; the rules are in the footnotes.
+
+    A group an outcome is not defined for (an endoscopic healing by MES in CD) is blank,
+    with a footnote naming it; never "0/0".
+    """
     data = summarise_response_rates(summaries, ci_method, outcomes)
     data = data[data["evaluable"] + data["not_evaluable"] > 0]
     order = {o: i for i, o in enumerate(outcomes)}
     tp_order = {t: i for i, t in enumerate(TIMEPOINT_LABELS)}
     data = (
         data.assign(_o=data["outcome"].map(order), _t=data["timepoint"].map(tp_order).fillna(99))
-        .sort_values(["_o", "_t", "definition_set", "strategy"])
+        .sort_values(["_o", "_t", "definition_set", "strategy"], kind="stable")
         .drop(columns=["_o", "_t"])
+        .reset_index(drop=True)
     )
-    # A timepoint where nobody is evaluable stays visible (e.g. EHR data without scores):
-    # the reader sees "none evaluable" instead of a silently missing row.
-    data = data.reset_index(drop=True)
-    analyses = data[["definition_set", "strategy"]].drop_duplicates()
+    analyses = list(dict.fromkeys(zip(data["definition_set"], data["strategy"], strict=True))) or [
+        ("", "")
+    ]
+    several_sets = len({d for d, _ in analyses}) > 1
     groups = [g for g in ("all", "UC", "CD", "IBDU") if g in set(data["group"])]
     cells: dict[tuple, dict] = {}  # first row per (outcome, timepoint, analysis, group)
     for record in data.to_dict("records"):
@@ -248,56 +289,60 @@ def table_response(
             record["group"],
         )
         cells.setdefault(cell_key, record)
-    with_rows = {cell_key[:4] for cell_key in cells}
+    columns = {
+        (d, s, g): f"{_analysis_label(d, s, several_sets)}: {GROUP_LABELS.get(g, g)}"
+        for d, s in analyses
+        for g in groups
+    }
+    defined_for = {
+        outcome: {c[4] for c in cells if c[0] == outcome} for outcome in set(data["outcome"])
+    }
     display_rows = []
-    for outcome, tp in dict.fromkeys(zip(data["outcome"], data["timepoint"], strict=True)):
-        for a in analyses.itertuples(index=False):
-            if (outcome, tp, a.definition_set, a.strategy) not in with_rows:
-                continue
-            row = {
-                "Outcome": labels.get(outcome, outcome),
-                "Timepoint": _timepoint(tp),
-                "Definitions / missing data": f"{a.definition_set} / {a.strategy}",
-            }
-            for g in groups:
-                c = cells.get((outcome, tp, a.definition_set, a.strategy, g))
-                if c is None:
-                    row["Overall" if g == "all" else g] = "0/0"
-                    continue
-                if c["evaluable"] == 0:
-                    row["Overall" if g == "all" else g] = (
-                        f"none evaluable ({int(c['not_evaluable'])} not evaluable)"
-                    )
-                    continue
-                if a.strategy == "mi":
-                    row["Overall" if g == "all" else g] = (
-                        f"{round_half_up(c['responders'], 1)}/{int(c['evaluable'])} "
-                        f"({format_percent(c['percent'])} %, {format_percent(100 * c['ci_low'])}"
-                        f"–{format_percent(100 * c['ci_high'])})"
-                    )
-                    continue
-                row["Overall" if g == "all" else g] = format_rate(
-                    proportion_ci(c["responders"], c["evaluable"], method=ci_method)
-                )
+    for outcome in dict.fromkeys(data["outcome"]):
+        display_rows.append({"Outcome": labels.get(outcome, outcome)})
+        for tp in dict.fromkeys(data.loc[data["outcome"] == outcome, "timepoint"]):
+            row = {"Outcome": f"    {_timepoint(tp)}"}
+            for (d, s, g), column in columns.items():
+                c = cells.get((outcome, tp, d, s, g))
+                row[column] = "" if c is None else _rate_cell(c, s, ci_method)
             display_rows.append(row)
-    display = pd.DataFrame(display_rows)
-    method = "Clopper-Pearson (exact)" if ci_method == "clopper-pearson" else "Wilson score"
-    notes = (
-        f"n/N (%, 95 % CI, {method}). N = patients evaluable at that timepoint; patients "
-        "not evaluable (no assessment in the window, off DTT, window not reached by the data "
-        "cut) are listed with the reason in exclusions.csv.",
-        "as-observed: evaluable patients only; nri: stopping DTT for failure or an adverse "
-        "event counts as non-response; locf: last observation on DTT carried forward.",
+    display = pd.DataFrame(display_rows, columns=["Outcome", *columns.values()]).fillna("")
+    spanners = (
+        ("", 1),
+        *((_analysis_label(d, s, several_sets), len(groups)) for d, s in analyses),
     )
-    if (data["strategy"] == "mi").any():
-        notes += (
-            f"mi: missing on-DTT outcomes multiply imputed ({MI_IMPUTATIONS} imputations, "
-            f"seed {MI_SEED}; stratified by diagnosis and previous status), stopping for "
-            "failure or an adverse event counted as non-response; n = mean responders over "
-            "the imputations, N = patients analysed; 95 % CI by Rubin's rules (t "
-            "distribution; Clopper-Pearson when the imputations agree).",
+    method = "Clopper-Pearson (exact)" if ci_method == "clopper-pearson" else "Wilson score"
+    notes = [
+        f"n/N (%) [95 % CI, {method}]. N = patients evaluable at that timepoint; patients "
+        "not evaluable (no assessment in the window, off DTT, window not reached by the data "
+        "cut) are listed with the reason in exclusions.csv; 'none of k evaluable': no patient "
+        "of the k in the group could be assessed.",
+    ]
+    strategies = {s for _, s in analyses}
+    explained = {
+        "as-observed": "As observed: evaluable patients only",
+        "nri": "NRI (non-responder imputation): stopping DTT for failure or an adverse event "
+        "counts as non-response",
+        "locf": "LOCF: last observation on DTT carried forward",
+    }
+    notes.append("; ".join(text for s, text in explained.items() if s in strategies) + ".")
+    if "mi" in strategies:
+        notes.append(
+            f"Multiple imputation: missing on-DTT outcomes multiply imputed ({MI_IMPUTATIONS} "
+            f"imputations, seed {MI_SEED}; stratified by diagnosis and previous status), "
+            "stopping for failure or an adverse event counted as non-response; n = mean "
+            "responders over the imputations, N = patients analysed; 95 % CI by Rubin's rules "
+            "(t distribution; Clopper-Pearson when the imputations agree)."
         )
-    return ReportTable(key, title, data, display, notes)
+    for outcome, present in defined_for.items():
+        blank = [g for g in groups if g != "all" and g not in present]
+        if blank:
+            only = ", ".join(g for g in groups if g != "all" and g in present)
+            notes.append(
+                f"{labels.get(outcome, outcome)}: defined for {only} only; "
+                f"its {', '.join(blank)} cells are blank."
+            )
+    return ReportTable(key, title, data, display, tuple(notes), spanners=spanners)
 
 
 LAB_PARAMETERS = {"crp": "CRP, mg/L", "albumin": "Albumin, g/L"}

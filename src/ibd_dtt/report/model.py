@@ -34,6 +34,9 @@ class ReportTable:
     ``data`` holds the numbers (one row per statistic, unformatted), ``display`` the text a
     journal prints, ``notes`` the footnotes (denominators, tests and why they were chosen).
     ``patient_level`` tables list study IDs and are left out of suppressed exports.
+    ``spanners``: an optional header row above the column names, as (label, number of
+    columns) pairs covering every column (gtsummary's spanning headers); a column under a
+    spanner named ``"Label: column"`` shows only ``column`` beneath it.
     """
 
     key: str
@@ -42,6 +45,23 @@ class ReportTable:
     display: pd.DataFrame
     notes: tuple[str, ...] = ()
     patient_level: bool = False
+    spanners: tuple[tuple[str, int], ...] = ()
+
+    def header(self) -> tuple[list[tuple[str, int]], list[str]]:
+        """The printed header: spanner cells (empty when there are none) and the column
+        labels beneath them."""
+        columns = [str(c) for c in self.display.columns]
+        if not self.spanners or sum(span for _, span in self.spanners) != len(columns):
+            return [], columns
+        labels, at = [], 0
+        for label, span in self.spanners:
+            for column in columns[at : at + span]:
+                prefix = f"{label}: "
+                labels.append(
+                    column[len(prefix) :] if label and column.startswith(prefix) else column
+                )
+            at += span
+        return list(self.spanners), labels
 
 
 @dataclass
@@ -198,8 +218,10 @@ class CharacteristicsBuilder:
         mean_sd: bool = True,
         show_range: bool = False,
         decimals: int | None = None,
+        counts: bool = False,
     ) -> None:
-        """Median (Q1-Q3), optionally mean (SD) and range; missing counted on its own row."""
+        """Median (Q1-Q3), optionally mean (SD) and range; missing counted on its own row.
+        ``counts``: the values are counts, printed without zero decimals ('1 (1–2)')."""
         decimals = self.decimals if decimals is None else decimals
         frame = self._restrict(applies_to)
         values = values.reindex(frame.index).to_numpy(float, na_value=np.nan)
@@ -215,11 +237,11 @@ class CharacteristicsBuilder:
                 continue
             summaries[name] = summarise_continuous(subset)
             self._add_data(label, None, name, summary=summaries[name])
-        rows = [("median (Q1–Q3)", format_median_iqr)]
+        rows = [("median (Q1–Q3)", lambda s, d: format_median_iqr(s, d, trim=counts))]
         if mean_sd:
             rows.append(("mean (SD)", lambda s, d: format_mean_sd(s, max(d, 2))))
         if show_range:
-            rows.append(("range", format_range))
+            rows.append(("range", lambda s, d: format_range(s, d, trim=counts)))
         shift = None
         if result is not None and result.test == "Mann-Whitney U test":
             # the effect size that goes with the rank-sum test: Hodges-Lehmann shift

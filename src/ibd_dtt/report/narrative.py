@@ -84,7 +84,14 @@ def methods_paragraphs(report) -> list[str]:
         for t in w.timepoints
     )
     periods = "; ".join(f"{p.label} = day {p.lower_day} to {p.upper_day}" for p in w.periods)
-    outcomes = "; ".join(describe_outcome(o) for o in d.outcomes)
+    unevaluable = set(getattr(report, "unevaluable", ()))
+    outcomes = "; ".join(describe_outcome(o) for o in d.outcomes if o.id not in unevaluable)
+    left_out = [o.label for o in d.outcomes if o.id in unevaluable]
+    if left_out:
+        outcomes = (outcomes + ". " if outcomes else "") + (
+            "Not evaluable in these data (no evaluable patient at any timepoint) and not "
+            "defined here: " + "; ".join(left_out)
+        )
     ci = "Clopper-Pearson (exact)" if report.ci_method == "clopper-pearson" else "Wilson score"
     sensitivity = [
         f"{x.definitions.name} v{x.definitions.version} with {x.strategy}"

@@ -8,6 +8,7 @@ date; SVG and PNG carry no creation date).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import html
@@ -30,9 +31,11 @@ from ibd_dtt.report.figure_inputs import (
     draw_report_figures,
     write_figures,
 )
+from ibd_dtt.report.layout import MARGIN_MM, PAPER_SIZES, fit_columns
 from ibd_dtt.report.model import ReportTable
 from ibd_dtt.report.narrative import headline_cards, methods_paragraphs, results_paragraphs
-from ibd_dtt.stats.format import using_percent_decimals
+from ibd_dtt.report.pdf import find_chromium, print_to_pdf
+from ibd_dtt.stats.format import keep_words_whole, typeset, using_percent_decimals
 
 FIXED_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 FIXED_DOC_DATE = dt.datetime(2000, 1, 1)
@@ -50,14 +53,7 @@ def _for_documents(table: ReportTable) -> ReportTable:
         f"{table.key[:31]}) and tables/{table.key}.csv; documents print listings of up to "
         f"{LISTING_MAX_ROWS} patients."
     )
-    return ReportTable(
-        table.key,
-        table.title,
-        table.data,
-        table.display.iloc[0:0],
-        (*table.notes, note),
-        table.patient_level,
-    )
+    return dataclasses.replace(table, display=table.display.iloc[0:0], notes=(*table.notes, note))
 
 
 def hash_inputs(source: str | Path | None) -> dict[str, str]:
@@ -110,7 +106,9 @@ def provenance(report: Report, source: str | Path | None) -> dict:
     }
 
 
-_COUNT = re.compile(r"^(\d+)(?=( \(|/| \(|$))")
+# a count: before " (" or the end of the cell, or before "/N" (where multiple imputation's
+# mean number of responders may carry a decimal)
+_COUNT = re.compile(r"^(\d+(?:\.\d+)?(?=/)|\d+(?= \(|$))")
 
 
 def suppress_cell(text: str, min_count: int) -> str:
@@ -124,11 +122,11 @@ def suppress_cell(text: str, min_count: int) -> str:
     match = _COUNT.match(text.strip())
     if not match:
         return text
-    n = int(match.group(1))
+    n = float(match.group(1))
     if 0 < n < min_count:
         rest = text.strip()[match.end() :]
         return f"<{min_count}" + (rest.split(" ", 1)[0] if rest.startswith("/") else "")
-    total = re.match(r"^\d+/(\d+)", text.strip())
+    total = re.match(r"^[\d.]+/(\d+)", text.strip())
     if total and 0 < int(total.group(1)) - n < min_count:  # complement derivable
         return f"≥{int(total.group(1)) - min_count + 1}/{total.group(1)}"
     return text
@@ -177,26 +175,159 @@ def suppress_table(table: ReportTable, min_count: int) -> ReportTable:
         f"'<{min_count}', complements that would reveal them are masked, and statistics "
         f"computed from fewer than {min_count} patients are not shown."
     )
-    return ReportTable(
-        table.key,
-        table.title,
-        table.data.iloc[0:0],
-        display,
-        (*table.notes, note),
-        table.patient_level,
+    return dataclasses.replace(
+        table, data=table.data.iloc[0:0], display=display, notes=(*table.notes, note)
     )
 
 
-def _html_table(table: ReportTable) -> str:
+def is_section_row(cells: list[str]) -> bool:
+    """A group header inside a table ("Disease characteristics", an outcome above its
+    timepoints): text in the first column only, not indented. Printed bold everywhere."""
+    return (
+        len(cells) > 2
+        and bool(cells[0])
+        and not cells[0].startswith(" ")
+        and all(c == "" for c in cells[1:])
+    )
+
+
+_NUMERIC_CELL = re.compile(r"^([<>≤≥]?\d|none of|\u2013$|$)")
+
+
+def numeric_columns(frame: pd.DataFrame) -> list[bool]:
+    """Columns whose cells are numbers or statistics (right-aligned in print): every
+    non-empty cell starts with a digit or a bound, and one at least does."""
+    flags = []
+    for i, column in enumerate(frame.columns):
+        texts = ["" if pd.isna(v) else str(v).strip() for v in frame[column]]
+        filled = [t for t in texts if t]
+        flags.append(i > 0 and bool(filled) and all(_NUMERIC_CELL.match(t) for t in filled))
+    return flags
+
+
+_BREAKABLE_WORD = re.compile(r"\S*[-\u2013/]\S*")
+
+
+def _html_words(text: str) -> str:
+    """Cell text for HTML: a word with a hyphen, en dash or slash inside ("[63.6–98.5]",
+    "de-escalation") is kept on one line (browsers break after those characters)."""
+    return _BREAKABLE_WORD.sub(
+        lambda m: f'<span class="nw">{m.group(0)}</span>', html.escape(text, quote=False)
+    )
+
+
+def _html_table(table: ReportTable, widths_mm: tuple[float, ...] = ()) -> str:
+    """The table as HTML; ``widths_mm``: column widths used in print (as in tables.docx)."""
     frame = table.display
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    spanners, labels = table.header()
+    aligned = numeric_columns(frame)
+    head = ""
+    if spanners:
+        head += (
+            '<tr class="spanners">'
+            + "".join(
+                f'<th colspan="{span}"{" class=span" if label else ""}>{_html_words(label)}</th>'
+                for label, span in spanners
+            )
+            + "</tr>"
+        )
+    head += (
+        "<tr>"
+        + "".join(
+            f"<th{' class=num' if right else ''}>{_html_words(c)}</th>"
+            for c, right in zip(labels, aligned, strict=True)
+        )
+        + "</tr>"
+    )
     rows = []
     for record in frame.itertuples(index=False):
         cells = ["" if pd.isna(v) else str(v) for v in record]
-        section = all(c == "" for c in cells[1:]) and not cells[0].startswith(" ")
-        cls = ' class="section"' if section and table.key.startswith("table") else ""
-        rows.append(f"<tr{cls}>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-    return f'<table class="t"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        cls = ' class="section"' if is_section_row(cells) else ""
+        rows.append(
+            f"<tr{cls}>"
+            + "".join(
+                f"<td{' class=num' if right else ''}>{_html_words(c)}</td>"
+                for c, right in zip(cells, aligned, strict=True)
+            )
+            + "</tr>"
+        )
+    columns = "".join(f'<col style="--w: {w:.1f}mm">' for w in widths_mm)
+    colgroup = f"<colgroup>{columns}</colgroup>" if columns else ""
+    body = "".join(rows)
+    return f'<table class="t">{colgroup}<thead>{head}</thead><tbody>{body}</tbody></table>'
+
+
+# Abbreviations a table may use besides the drug catalogue's, defined under each table that
+# uses them (journals define every abbreviation where it is used).
+ABBREVIATIONS = {
+    "UC": "ulcerative colitis",
+    "CD": "Crohn's disease",
+    "IBDU": "IBD unclassified",
+    "DTT": "dual-targeted therapy",
+    "CI": "confidence interval",
+    "SD": "standard deviation",
+    "Q1–Q3": "first to third quartile",
+    "NRI": "non-responder imputation",
+    "LOCF": "last observation carried forward",
+    "CRP": "C-reactive protein",
+    "ULN": "upper limit of normal",
+    "HBI": "Harvey-Bradshaw Index",
+    "MES": "Mayo endoscopic subscore",
+    "SES-CD": "Simple Endoscopic Score for Crohn's Disease",
+    "CTCAE": "Common Terminology Criteria for Adverse Events",
+    "NR": "not reached",
+}
+
+
+def abbreviations_used(texts: list[str]) -> dict[str, str]:
+    """Every abbreviation (drug abbreviations from the catalogue and :data:`ABBREVIATIONS`)
+    that occurs as a word in ``texts``, with what it stands for, in alphabetical order.
+
+    >>> abbreviations_used(["UST + VDZ", "CD (N=10)"])
+    {'CD': "Crohn's disease", 'UST': 'ustekinumab', 'VDZ': 'vedolizumab'}
+    """
+    from ibd_dtt.catalogue import load_drug_catalogue
+
+    known = {d.abbreviation: d.generic_name for d in load_drug_catalogue().drugs}
+    known.update(ABBREVIATIONS)
+    words = set(re.findall(r"[A-Za-z0-9][A-Za-z0-9–-]*[A-Za-z0-9]|[A-Z]", "\n".join(texts)))
+    return {a: known[a] for a in sorted(known, key=str.lower) if a in words}
+
+
+def typeset_table(table: ReportTable) -> ReportTable:
+    """The table as printed: every label, cell and note through
+    :func:`ibd_dtt.stats.format.typeset` ('<=' as '≤', 'ug/g' as 'µg/g'), and a last
+    footnote defining every abbreviation the table uses."""
+
+    def text(value):
+        return typeset(value) if isinstance(value, str) else value
+
+    display = table.display.map(text)
+    display.columns = [text(c) for c in table.display.columns]
+    shown = [table.title, *map(str, display.columns), *(label for label, _ in table.spanners)]
+    shown += [v for v in display.to_numpy(object).ravel() if isinstance(v, str)]
+    used = abbreviations_used(shown)
+    notes = tuple(typeset(n) for n in table.notes)
+    if used:
+        notes += ("Abbreviations: " + "; ".join(f"{a}, {n}" for a, n in used.items()) + ".",)
+    return dataclasses.replace(
+        table,
+        title=typeset(table.title),
+        display=display,
+        notes=notes,
+        spanners=tuple((typeset(label), span) for label, span in table.spanners),
+    )
+
+
+def _print_layout(table: ReportTable, paper: str):
+    """The printed layout of a table (orientation and font), for the HTML print stylesheet:
+    the same decision as for the Word file."""
+    spanners, labels = table.header()
+    sections = [
+        is_section_row(["" if pd.isna(v) else str(v) for v in record])
+        for record in table.display.itertuples(index=False)
+    ]
+    return fit_columns(labels, table.display, paper, spanners, sections)
 
 
 def _normalise_zip(path: Path) -> None:
@@ -219,18 +350,32 @@ def _normalise_zip(path: Path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
+_PLAIN_NUMBER = re.compile(r"^-?\d+(\.(\d+))?$")
+
+
 def _xlsx_value(sheet, value):
-    """A cell value for openpyxl: numbers as numbers, text as text. Text that starts with
-    ``=`` would be stored as a live formula by openpyxl, so it is written as a typed string
-    cell (never evaluated by Excel)."""
+    """A cell for openpyxl: numbers as numbers, with a number format that prints them as
+    the report does ("0.050" stays a number formatted 0.000; "<0.001" stays text); other
+    text as text. Text that starts with ``=`` would be stored as a live formula by
+    openpyxl, so it is written as a typed string cell (never evaluated by Excel)."""
+    from openpyxl.cell import WriteOnlyCell
+
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, int | float):
         return value
     text = str(value)
+    match = _PLAIN_NUMBER.match(text.strip())
+    if match and not (
+        len(text.strip()) > 1 and text.strip().lstrip("-").startswith("0") and not match.group(1)
+    ):  # "007" is an identifier, not a number
+        decimals = len(match.group(2) or "")
+        cell = WriteOnlyCell(sheet, value=float(text) if decimals else int(text))
+        cell.number_format = "0." + "0" * decimals if decimals else "0"
+        return cell
     if text.startswith("="):
-        from openpyxl.cell import WriteOnlyCell
-
         cell = WriteOnlyCell(sheet, value=text)
         cell.data_type = "s"
         return cell
@@ -245,11 +390,13 @@ def study_name(report) -> str:
 
 
 def write_xlsx(tables: list[ReportTable], path: Path, title: str = "") -> Path:
-    """One sheet per table (the printed table, then its footnotes). Written in openpyxl's
-    streaming (write-only) mode: listings of thousands of patients stay fast."""
+    """One sheet per table: the title, the header (spanning analysis names above the
+    column names, as in the documents), the cells (numbers stored as numbers with their
+    printed format), then the footnotes. Written in openpyxl's streaming (write-only)
+    mode: listings of thousands of patients stay fast."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     bold = Font(bold=True)
@@ -257,23 +404,39 @@ def write_xlsx(tables: list[ReportTable], path: Path, title: str = "") -> Path:
     wb.properties.title = title or None
     for table in tables:
         ws = wb.create_sheet(table.key[:31])
+        spanners, labels = table.header()
         cells = table.display.to_numpy(object)
-        for i, column in enumerate(table.display.columns, start=1):
+        for i, column in enumerate(labels, start=1):
             width = max([len(str(column))] + [len(str(v)) for v in cells[:, i - 1]])
             ws.column_dimensions[get_column_letter(i)].width = min(max(8, width + 2), 70)
 
-        def bold_row(values: list, sheet=ws) -> list:
-            cells = []
+        def bold_cells(values: list, sheet=ws, centre: bool = False) -> list:
+            out = []
             for value in values:
                 cell = WriteOnlyCell(sheet, value=value)
                 cell.font = bold
-                cells.append(cell)
-            return cells
+                if centre:
+                    cell.alignment = Alignment(horizontal="centerContinuous")
+                out.append(cell)
+            return out
 
-        ws.append(bold_row([table.title]))
-        ws.append(bold_row([str(c) for c in table.display.columns]))
+        ws.append(bold_cells([table.title]))
+        if spanners:
+            # write-only sheets cannot merge: "centre across selection" spans the label
+            spanned = []
+            for label, span in spanners:
+                spanned += [label] + [None] * (span - 1)
+            ws.append(bold_cells(spanned, centre=True))
+        ws.append(bold_cells(labels))
         for record in cells:
-            ws.append([_xlsx_value(ws, v) for v in record])
+            texts = [
+                "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+                for v in record
+            ]
+            if is_section_row(texts):
+                ws.append(bold_cells(texts))
+            else:
+                ws.append([_xlsx_value(ws, v) for v in record])
         ws.append([])
         for note in table.notes:
             ws.append([note])
@@ -319,67 +482,179 @@ def _run_xml(text: str) -> str:
     return "<w:r>" + "".join(parts) + "</w:r>"
 
 
-def _append_rows(table, frame: pd.DataFrame) -> None:
+# single-spaced cell paragraphs with no space before or after
+_TIGHT = '<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>'
+
+
+def _append_rows(table, frame: pd.DataFrame, aligned: list[bool], font_half_points: int) -> None:
     """The body rows of a Word table, parsed from one XML string: python-docx's
     ``add_row`` and ``cell.text`` cost about 0.2 ms per cell, which made the Word file the
     slowest output of a small report. The XML is what they produce (cell width from the
-    table grid, one paragraph with one run; line breaks as ``w:br``)."""
+    table grid, one paragraph with one run; line breaks as ``w:br``), plus the alignment,
+    the table's font size, bold group headers and rows that never split across pages."""
     from docx.oxml import parse_xml
     from docx.oxml.ns import nsdecls, qn
 
     widths = [col.get(qn("w:w")) for col in table._tbl.tblGrid.findall(qn("w:gridCol"))]
     if not len(frame):
         return
-    cells = []
+    size = f'<w:sz w:val="{font_half_points}"/>'
     rows = []
     columns = [frame[c].to_numpy(object) for c in frame.columns]
     for i in range(len(frame)):
-        cells.clear()
-        for width, values in zip(widths, columns, strict=True):
-            value = values[i]
-            text = "" if pd.isna(value) else str(value)
+        texts = ["" if pd.isna(values[i]) else str(values[i]) for values in columns]
+        bold = "<w:b/>" if is_section_row(texts) else ""
+        cells = []
+        for width, text, right in zip(widths, texts, aligned, strict=True):
+            justify = '<w:jc w:val="right"/>' if right else ""
+            indent = ""
+            if text.startswith(" "):  # indented level: a hanging indent, not spaces
+                depth = (len(text) - len(text.lstrip(" "))) // 4 or 1
+                indent = f'<w:ind w:left="{170 * depth}"/>'
+                text = text.lstrip(" ")
+            run = _run_xml(keep_words_whole(text)).replace(
+                "<w:r>", f"<w:r><w:rPr>{bold}{size}</w:rPr>", 1
+            )
             cells.append(
                 f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/></w:tcPr>'
-                f"<w:p>{_run_xml(text)}</w:p></w:tc>"
+                f"<w:p><w:pPr>{_TIGHT}{indent}{justify}</w:pPr>{run}</w:p></w:tc>"
             )
-        rows.append("<w:tr>" + "".join(cells) + "</w:tr>")
+        rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>")
     parsed = parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(rows)}</w:tbl>")
     for row in list(parsed):
         table._tbl.append(row)
 
 
-def write_docx(
-    tables: list[ReportTable], path: Path, title: str, alerts: tuple[str, ...] = ()
-) -> Path:
-    """Journal-style tables: three horizontal rules, no vertical lines, footnotes below."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Pt
+def _mark_header_row(row) -> None:
+    """Repeat the row at the top of every page the table runs onto; never split it."""
+    from docx.oxml import OxmlElement
 
+    tr_pr = row._tr.get_or_add_trPr()
+    for tag in ("w:cantSplit", "w:tblHeader"):
+        element = OxmlElement(tag)
+        tr_pr.append(element)
+
+
+def _set_section(section, paper: str, landscape: bool) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm
+
+    width, height = PAPER_SIZES[paper]
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width = Mm(height if landscape else width)
+    section.page_height = Mm(width if landscape else height)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(MARGIN_MM))
+
+
+def _journal_styles(doc) -> None:
+    """One font (Arial), black, 10 pt text; headings bold in the same font."""
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    for name, size in (("Normal", 10), ("Title", 14), ("Heading 1", 14), ("Heading 2", 11)):
+        style = doc.styles[name]
+        style.font.name = "Arial"
+        style.font.size = Pt(size)
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        style.font.italic = False
+        r_fonts = style.element.rPr.rFonts
+        for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+            r_fonts.set(qn(attribute), "Arial")
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:cstheme", "w:eastAsiaTheme"):
+            r_fonts.attrib.pop(qn(theme), None)
+        if name == "Normal":
+            style.paragraph_format.space_before = Pt(0)
+            style.paragraph_format.space_after = Pt(2)
+            style.paragraph_format.line_spacing = 1.0
+        else:
+            style.font.bold = True
+            style.paragraph_format.keep_with_next = True
+            style.paragraph_format.space_before = Pt(12)
+            style.paragraph_format.space_after = Pt(4)
+
+
+def write_docx(
+    tables: list[ReportTable],
+    path: Path,
+    title: str,
+    alerts: tuple[str, ...] = (),
+    paper: str = "a4",
+) -> Path:
+    """Journal-style tables: three horizontal rules, no vertical lines, footnotes below.
+
+    A4 (or US Letter, ``paper="letter"``), portrait unless a table needs a landscape page;
+    column widths fitted to the content with no word broken (:func:`fit_columns`); the
+    header rows repeat on every page; statistics right-aligned; group headers bold.
+    """
+    from docx import Document
+    from docx.enum.section import WD_SECTION
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Mm, Pt
+
+    if paper not in PAPER_SIZES:
+        raise ValueError(f"paper must be one of {sorted(PAPER_SIZES)}, not {paper!r}")
     doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
-    doc.styles["Normal"].font.name = "Arial"
-    doc.styles["Normal"].font.size = Pt(8)
+    _journal_styles(doc)
+    _set_section(doc.sections[0], paper, landscape=False)
     doc.add_heading(title, level=1)
     for alert in alerts:
         doc.add_paragraph().add_run(f"Not evaluable. {alert}").bold = True
+    landscape = False
     for table in tables:
-        doc.add_heading(table.title, level=2)
         frame = table.display
-        t = doc.add_table(rows=1, cols=len(frame.columns))
-        for cell, column in zip(t.rows[0].cells, frame.columns, strict=True):
-            cell.text = str(column)
-            cell.paragraphs[0].runs[0].bold = True
-            _rule(cell, "top", 12)
+        spanners, labels = table.header()
+        sections = [
+            is_section_row(["" if pd.isna(v) else str(v) for v in r])
+            for r in frame.itertuples(index=False)
+        ]
+        layout = fit_columns(labels, frame, paper, spanners, sections)
+        if layout.landscape != landscape:
+            landscape = layout.landscape
+            _set_section(doc.add_section(WD_SECTION.NEW_PAGE), paper, landscape)
+        doc.add_heading(table.title, level=2)
+        aligned = numeric_columns(frame)
+        header_rows = 2 if spanners else 1
+        t = doc.add_table(rows=header_rows, cols=len(labels))
+        t.alignment = WD_TABLE_ALIGNMENT.LEFT
+        t.autofit = False
+        for column, width in zip(t.columns, layout.widths_mm, strict=True):
+            column.width = Mm(width)
+        if spanners:
+            at = 0
+            for label, span in spanners:
+                cell = t.cell(0, at)
+                if span > 1:
+                    cell = cell.merge(t.cell(0, at + span - 1))
+                cell.text = keep_words_whole(label)
+                if label:
+                    cell.paragraphs[0].runs[0].bold = True
+                    cell.paragraphs[0].runs[0].font.size = Pt(layout.font_pt)
+                    _rule(cell, "bottom", 4)
+                at += span
+        for row in t.rows:
+            for cell, width in zip(row.cells, layout.widths_mm, strict=True):
+                cell.width = Mm(width)
+        for cell, label, right in zip(t.rows[-1].cells, labels, aligned, strict=True):
+            cell.text = keep_words_whole(label)
+            run = cell.paragraphs[0].runs[0]
+            run.bold = True
+            run.font.size = Pt(layout.font_pt)
+            if right:
+                cell.paragraphs[0].alignment = 2  # right
             _rule(cell, "bottom", 6)
-        _append_rows(t, frame)
+        for cell in t.rows[0].cells:
+            _rule(cell, "top", 12)
+        for row in t.rows[:header_rows]:
+            _mark_header_row(row)
+        _append_rows(t, frame, aligned, round(layout.font_pt * 2))
         for cell in t.rows[-1].cells:
             _rule(cell, "bottom", 12)
         for note in table.notes:
             p = doc.add_paragraph(note)
-            p.runs[0].font.size = Pt(7)
+            p.runs[0].font.size = Pt(8)
+            p.paragraph_format.space_after = Pt(0)
+        doc.add_paragraph()
     doc.core_properties.created = FIXED_DOC_DATE
     doc.core_properties.modified = FIXED_DOC_DATE
     doc.core_properties.last_printed = FIXED_DOC_DATE
@@ -399,7 +674,9 @@ def write_report(
     generated_at: str | None = None,
     figures: list[FigureFiles] | None = None,
     jobs: int = 1,
-) -> dict[str, Path]:
+    paper: str = "a4",
+    pdf: bool | None = None,
+) -> dict[str, Path | None]:
     """Write every output into ``out_dir``, whole or not at all; returns the main files by
     kind.
 
@@ -411,18 +688,28 @@ def write_report(
     ``min_cell_count`` > 0 makes an aggregate export: patient-level tables, figures and
     datasets are left out and small counts are suppressed in every table. ``figures``:
     already drawn, or None to draw them here (``jobs`` > 1: in that many processes).
+    ``paper``: page size of the Word tables and the PDF report, ``a4`` or ``letter``.
+    ``pdf``: print ``report.pdf`` with headless Chromium (True: required, an error without
+    Chromium; None: when Chromium is installed; False: never). ``files["pdf"]`` is None when
+    no PDF was written.
     """
+    if paper not in PAPER_SIZES:
+        raise ValueError(f"paper must be one of {sorted(PAPER_SIZES)}, not {paper!r}")
     inputs = (source,) if source is not None else ()
     with (
         output_folder(out_dir, inputs, kind="report") as tmp,
         using_percent_decimals(report.percent_decimals),
     ):
-        _write_report_files(report, tmp, source, min_cell_count, generated_at, figures, jobs)
+        _write_report_files(report, tmp, source, min_cell_count, generated_at, figures, jobs, paper)
+        printed = bool(pdf or (pdf is None and find_chromium() is not None))
+        if printed:
+            print_to_pdf(tmp / "report.html", tmp / "report.pdf")
     out = Path(out_dir)
     return {
         "html": out / "report.html",
         "xlsx": out / "tables.xlsx",
         "docx": out / "tables.docx",
+        "pdf": out / "report.pdf" if printed else None,
         "tables": out / "tables",
         "figures": out / "figures",
         "provenance": out / "provenance.json",
@@ -437,9 +724,10 @@ def _write_report_files(
     generated_at: str | None,
     figures: list[FigureFiles] | None,
     jobs: int,
+    paper: str = "a4",
 ) -> None:
     (out / "tables").mkdir(parents=True, exist_ok=True)
-    tables = list(report.tables.values())
+    tables = [typeset_table(t) for t in report.tables.values()]
     suppression = ""
     if min_cell_count > 0:
         tables = [suppress_table(t, min_cell_count) for t in tables if not t.patient_level]
@@ -471,7 +759,7 @@ def _write_report_files(
     title = f"{study_name(report)}: study report"
     write_xlsx(tables, out / "tables.xlsx", title)
     documents = [_for_documents(t) for t in tables]
-    write_docx(documents, out / "tables.docx", title, report.alerts)
+    write_docx(documents, out / "tables.docx", title, report.alerts, paper)
     if min_cell_count > 0:
         figures = [f for f in figures if f.name not in PATIENT_LEVEL_FIGURES]
     write_figures(figures, out / "figures")
@@ -495,18 +783,27 @@ def _write_report_files(
     ]
     rows += [("Data cut", prov["data_cut_date"]), ("Confidence intervals", prov["ci_method"])]
     rows += [(f"sha256 {name}", digest) for name, digest in prov["input_files_sha256"].items()]
+    layouts = {t.key: _print_layout(t, paper) for t in documents}
     page = env.get_template("report.html.j2").render(
         title=title,
+        paper={"a4": "A4", "letter": "letter"}[paper],
+        margin_mm=MARGIN_MM,
         study=study_name(report),
         subtitle=f"{len(report.cohort.patients)} patients analysed · data cut "
         f"{prov['data_cut_date']} · primary analysis {prov['primary_analysis']}",
         suppression=suppression,
         alerts=report.alerts,
         headline=headline_cards(report, min_cell_count),
-        methods=methods_paragraphs(report),
-        results=results_paragraphs(report, min_cell_count),
+        methods=[typeset(p) for p in methods_paragraphs(report)],
+        results=[typeset(p) for p in results_paragraphs(report, min_cell_count)],
         tables=[
-            {"key": t.key, "title": t.title, "notes": t.notes, "html": _html_table(t)}
+            {
+                "key": t.key,
+                "title": t.title,
+                "notes": t.notes,
+                "html": _html_table(t, layouts[t.key].widths_mm),
+                "print": layouts[t.key],
+            }
             for t in documents
         ],
         figures=[

@@ -52,14 +52,25 @@ def table_safety(cohort: Cohort) -> ReportTable:
     )
     rows, display = [], []
 
+    heading = ""  # the block an indented row belongs to, named in its data item
+
+    def section(title: str) -> None:
+        nonlocal heading
+        heading = title
+        display.append({"Adverse events during DTT": title})
+
     def add(label: str, counts: dict[str, tuple[int, int]], kind: str = "patients") -> None:
+        nonlocal heading
+        if not label.startswith(" "):
+            heading = label
+        item = f"{heading}: {label.strip()}" if label.startswith(" ") else label
         row = {"Adverse events during DTT": label}
         for g, (n, total) in counts.items():
             prop = proportion_ci(n, total)
             row[_label(g)] = format_n_percent(prop) if kind == "patients" else str(n)
             rows.append(
                 {
-                    "item": label,
+                    "item": item,
                     "group": g,
                     "kind": kind,
                     "n": n,
@@ -108,32 +119,39 @@ def table_safety(cohort: Cohort) -> ReportTable:
             else ""
         )
     display.append(ci_row)
-    add("Patients with a serious adverse event, n (%)", patients_with(ae["serious"]))
+    add("Patients with ≥ 1 serious adverse event, n (%)", patients_with(ae["serious"]))
+    # Events: the total and the serious ones, then each breakdown under its own heading, so
+    # no breakdown reads as a subdivision of the row above it.
     add("Adverse events, n", events_where(), kind="events")
+    add("    serious", events_where(ae["serious"]), kind="events")
+    section("Adverse events by category, n")
     for category in [c for c in C.AE_CATEGORIES if c in set(ae["category"])]:
         add(
             f"    {C.AE_CATEGORIES[category]}",
             events_where(ae["category"] == category),
             kind="events",
         )
-    add("Serious adverse events, n", events_where(ae["serious"]), kind="events")
-    if "ctcae_grade" in ae:
+    if "ctcae_grade" in ae and len(ae):
+        section("Adverse events by CTCAE grade, n")
         for grade in sorted(ae["ctcae_grade"].dropna().unique()):
             add(
-                f"    CTCAE grade {int(grade)}",
+                f"    grade {int(grade)}",
                 events_where(ae["ctcae_grade"] == grade),
                 kind="events",
             )
         if ae["ctcae_grade"].isna().any():
             add(
-                "    CTCAE grade not recorded",
+                "    grade not recorded",
                 events_where(ae["ctcae_grade"].isna()),
                 kind="events",
             )
     suspected = ae["suspected_drugs"].fillna("").str.split(";")
-    for drug in sorted({d for ds in suspected for d in ds if d}):
+    drugs = sorted({d for ds in suspected for d in ds if d})
+    if drugs:
+        section("Adverse events by suspected drug, n")
+    for drug in drugs:
         add(
-            f"Suspected drug: {drug}, events",
+            f"    {drug}",
             events_where(suspected.map(lambda ds, d=drug: d in ds)),
             kind="events",
         )
@@ -143,26 +161,36 @@ def table_safety(cohort: Cohort) -> ReportTable:
         .str.split(";")
         .map(lambda xs: {x.partition(":")[2] for x in xs if x})
     )
-    for action in [a for a in C.AE_ACTIONS if any(a in s for s in actions)]:
+    taken = [a for a in C.AE_ACTIONS if any(a in s for s in actions)]
+    if taken:
+        section("Adverse events by action taken, n")
+    for action in taken:
         add(
-            f"Action: {C.AE_ACTIONS[action]}, events",
+            f"    {C.AE_ACTIONS[action]}",
             events_where(actions.map(lambda s, a=action: a in s)),
             kind="events",
         )
-    for outcome in [o for o in C.AE_OUTCOMES if o in set(ae["outcome"])]:
+    outcomes = [o for o in C.AE_OUTCOMES if o in set(ae["outcome"])]
+    if outcomes:
+        section("Adverse events by outcome, n")
+    for outcome in outcomes:
         add(
-            f"Outcome: {C.AE_OUTCOMES[outcome]}, events",
+            f"    {C.AE_OUTCOMES[outcome]}",
             events_where(ae["outcome"] == outcome),
             kind="events",
         )
-    for month in sorted(ae["onset_month"].dropna().unique()):
+    months = sorted(ae["onset_month"].dropna().unique())
+    if months:
+        section("Adverse events by month of onset on DTT, n")
+    for month in months:
         add(
-            f"Onset in month {int(month)} of DTT, events",
+            f"    month {int(month)}",
             events_where(ae["onset_month"] == month),
             kind="events",
         )
-    all_label = "All events per 100 patient-years (95 % CI)"
-    first_label = "Patients with a first event per 100 patient-years at risk (95 % CI)"
+    section("Incidence per 100 patient-years (95 % CI)")
+    all_label = "    all events"
+    first_label = "    patients with a first event (time at risk to the first event)"
     rate_rows = {
         all_label: {"Adverse events during DTT": all_label},
         first_label: {"Adverse events during DTT": first_label},
@@ -187,7 +215,7 @@ def table_safety(cohort: Cohort) -> ReportTable:
         for label, rate, censored in rates:
             rows.append(
                 {
-                    "item": label,
+                    "item": f"Incidence per 100 patient-years: {label.strip()}",
                     "group": g,
                     "kind": "rate",
                     "n": rate.events,
@@ -200,7 +228,7 @@ def table_safety(cohort: Cohort) -> ReportTable:
             )
             rate_rows[label][_label(g)] = format_incidence(rate)
     display.extend(rate_rows.values())
-    exposure = {"Adverse events during DTT": "DTT exposure, patient-years"}
+    exposure = {"Adverse events during DTT": "    DTT exposure, patient-years"}
     for g in groups:
         exposure[_label(g)] = round_half_up(float(_subset(p, g)["exposure_years"].sum()), 2)
     display.append(exposure)

@@ -7,6 +7,8 @@ journals and SPSS print it; Python's ``round`` rounds half to even.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -17,6 +19,48 @@ from ibd_dtt.stats.proportions import Proportion
 from ibd_dtt.stats.rates import IncidenceRate
 
 EN_DASH = "\u2013"
+# The one symbol of the report for a value that is missing or cannot be computed.
+MISSING = EN_DASH
+
+
+# Typography of every printed text: comparison signs and units as journals print them.
+_TYPESET = (
+    (re.compile(r"<="), "\u2264"),
+    (re.compile(r">="), "\u2265"),
+    (re.compile(r"\bu(g/(?:g|l|L|mL|dL))\b"), "\u00b5\\1"),
+    (re.compile(r"\bmcg/"), "\u00b5g/"),
+)
+
+
+def typeset(text: str) -> str:
+    """Printed form of a label or note: '<=' as '≤', '>=' as '≥', 'ug/g' as 'µg/g'.
+
+    >>> typeset("CRP <= ULN; calprotectin < 250 ug/g; HBI >= 3")
+    'CRP ≤ ULN; calprotectin < 250 µg/g; HBI ≥ 3'
+    """
+    for pattern, replacement in _TYPESET:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+WORD_JOINER = "\u2060"
+# a hyphen, en dash or slash inside a word, or a minus sign before a number
+_BREAK_INSIDE_WORD = re.compile(r"(?<=\S)([-\u2013/])(?=\S)|(?<!\S)(-)(?=\d)")
+
+
+def keep_words_whole(text: str) -> str:
+    """``text`` with its lines breakable at spaces only, for print: a word joiner (U+2060,
+    invisible) either side of each hyphen, en dash or slash inside a word, where Word,
+    LibreOffice and browsers would otherwise break a line ("63.56–" / "98.54",
+    "de-" / "escalation"). Copying from the document loses nothing visible.
+
+    >>> keep_words_whole("[63.6–98.5] de-escalation 3/17 -5.0").count(WORD_JOINER)
+    7
+    """
+    return _BREAK_INSIDE_WORD.sub(
+        lambda m: f"{WORD_JOINER}{m.group(1)}{WORD_JOINER}" if m.group(1) else f"-{WORD_JOINER}",
+        text,
+    )
 
 
 def round_half_up(value: float | None, decimals: int = 1) -> str:
@@ -72,7 +116,7 @@ def format_n_percent(p: Proportion, decimals: int | None = None) -> str:
     '11 (61.1)'
     """
     if p.total == 0:
-        return "0 (-)"
+        return f"0 ({MISSING})"
     decimals = percent_decimals() if decimals is None else decimals
     return f"{p.n} ({round_half_up(p.percent, decimals)})"
 
@@ -91,32 +135,76 @@ def format_rate(p: Proportion, decimals: int | None = None) -> str:
     return f"{p.n}/{p.total} ({round_half_up(p.percent, decimals)} %, {low}{EN_DASH}{high})"
 
 
-def format_median_iqr(s: ContinuousSummary, decimals: int = 1) -> str:
-    """'74.0 (50.5–181.8)'."""
+def format_rate_cell(
+    n: float,
+    total: int,
+    percent: float | None,
+    ci_low: float | None,
+    ci_high: float | None,
+    decimals: int | None = None,
+) -> str:
+    """'15/17 (88.2) [63.6–98.5]': n/N (%) [95 % CI], the cell of a response table (the
+    header or footnote says what the numbers are). ``n`` may be fractional (the mean
+    number of responders over multiple imputations: one decimal).
+
+    >>> from ibd_dtt.stats.proportions import proportion_ci
+    >>> p = proportion_ci(15, 17)
+    >>> format_rate_cell(p.n, p.total, p.percent, p.ci_low, p.ci_high)
+    '15/17 (88.2) [63.6–98.5]'
+    >>> format_rate_cell(7.45, 10, 74.5, 0.4, 0.93)
+    '7.5/10 (74.5) [40.0–93.0]'
+    """
+    if total == 0:
+        return MISSING
+    decimals = percent_decimals() if decimals is None else decimals
+    count = str(int(n)) if float(n).is_integer() else round_half_up(n, 1)
+    text = f"{count}/{total}"
+    if percent is not None and not (isinstance(percent, float) and math.isnan(percent)):
+        text += f" ({round_half_up(percent, decimals)})"
+    if ci_low is not None and ci_high is not None:
+        low, high = round_half_up(100 * ci_low, decimals), round_half_up(100 * ci_high, decimals)
+        text += f" [{low}{EN_DASH}{high}]"
+    return text
+
+
+def _number(value: float, decimals: int, trim: bool) -> str:
+    text = round_half_up(value, decimals)
+    return text.rstrip("0").rstrip(".") if trim and "." in text else text
+
+
+def format_median_iqr(s: ContinuousSummary, decimals: int = 1, trim: bool = False) -> str:
+    """'74.0 (50.5–181.8)'. ``trim``: for counts, no decimals that are zero ('1 (1–2)',
+    '1.5 (1–2.25)') instead of '1.00 (1.00–2.00)'.
+
+    >>> from ibd_dtt.stats.continuous import summarise_continuous
+    >>> format_median_iqr(summarise_continuous([1, 1, 1, 2, 2, 3]), 2, trim=True)
+    '1.5 (1–2.25)'
+    """
     if s.n == 0:
-        return "-"
-    q1, q3 = round_half_up(s.q1, decimals), round_half_up(s.q3, decimals)
-    return f"{round_half_up(s.median, decimals)} ({q1}{EN_DASH}{q3})"
+        return MISSING
+    q1, q3 = _number(s.q1, decimals, trim), _number(s.q3, decimals, trim)
+    return f"{_number(s.median, decimals, trim)} ({q1}{EN_DASH}{q3})"
 
 
 def format_mean_sd(s: ContinuousSummary, decimals: int = 2) -> str:
     """'22.78 (5.31)'."""
     if s.n == 0:
-        return "-"
-    sd = "-" if s.sd is None else round_half_up(s.sd, decimals)
+        return MISSING
+    sd = MISSING if s.sd is None else round_half_up(s.sd, decimals)
     return f"{round_half_up(s.mean, decimals)} ({sd})"
 
 
-def format_range(s: ContinuousSummary, decimals: int = 1) -> str:
+def format_range(s: ContinuousSummary, decimals: int = 1, trim: bool = False) -> str:
     if s.n == 0:
-        return "-"
-    return f"{round_half_up(s.minimum, decimals)}{EN_DASH}{round_half_up(s.maximum, decimals)}"
+        return MISSING
+    low, high = _number(s.minimum, decimals, trim), _number(s.maximum, decimals, trim)
+    return f"{low}{EN_DASH}{high}"
 
 
 def format_incidence(r: IncidenceRate, decimals: int = 1) -> str:
     """'27.0 (7.4–69.2)' events per 100 patient-years."""
     if r.rate is None:
-        return "-"
+        return MISSING
     low, high = round_half_up(r.ci_low, decimals), round_half_up(r.ci_high, decimals)
     return f"{round_half_up(r.rate, decimals)} ({low}{EN_DASH}{high})"
 
