@@ -26,8 +26,9 @@ EXAMPLE := examples/paper_cohort
 demo: $(RUN)
 	$(BIN)/ibd-dtt report $(EXAMPLE) --definitions paper --missing as-observed --missing nri --percent-decimals 2 --out out/demo
 	@echo
-	@echo "Example cohort (synthetic data) analysed. Open out/demo/report.html in a browser;"
-	@echo "tables in out/demo/tables.xlsx and tables.docx. Docs: docs/report.md"
+	@echo "Example cohort (synthetic data) analysed. Open out/demo/report.html in a browser"
+	@echo "(out/demo/report.pdf to print, when Chromium is installed); tables in"
+	@echo "out/demo/tables.xlsx and tables.docx. Docs: docs/report.md"
 
 ## test: create .venv, install, and run the test suite
 test: $(DEV)

@@ -183,6 +183,74 @@ def _rank_sum_cdf(m: int, n: int) -> np.ndarray:
     return np.cumsum(poly) / poly.sum()
 
 
+# Exact rank distributions below this size (R's wilcox.test: fewer than 50 observations per
+# group, or 50 pairs); above it the normal approximation gives the order statistic's index.
+EXACT_RANK_MAX_N = 49
+# Up to this many pairwise differences (or Walsh averages) are sorted in memory; above it
+# the order statistics are found by bisection on counts, without materialising them
+# (10 000 patients would otherwise need 50 million Walsh averages).
+MATERIALISE_MAX_PAIRS = 2_000_000
+
+
+def _normal_index(mean: float, variance: float, confidence: float) -> int:
+    """The order statistic bounding the interval, from the normal approximation of the rank
+    statistic (Lehmann, Nonparametrics, 1975, ch. 2 and 4): mean - z * sd, rounded down."""
+    z = stats.norm.ppf(1 - (1 - confidence) / 2)
+    return max(int(np.floor(mean - z * np.sqrt(variance))), 1)
+
+
+def _kth_pairwise(count_at_most, k: int, low: float, high: float) -> float:
+    """The k-th smallest (1-based) of an implicit set of values in [low, high], given
+    ``count_at_most(t)``, the number of values <= t: bisection on the value to the last
+    representable float, so the result is the order statistic itself."""
+    while True:
+        mid = low + (high - low) / 2
+        if mid <= low or mid >= high:
+            return high
+        if count_at_most(mid) >= k:
+            high = mid
+        else:
+            low = mid
+
+
+def _walsh_order_statistics(d: np.ndarray, ks: list[int]) -> list[float]:
+    """Order statistics (1-based ranks ``ks``) of the Walsh averages (d_i + d_j) / 2, i <= j."""
+    d = np.sort(d)
+    n = len(d)
+    if n * (n + 1) // 2 <= MATERIALISE_MAX_PAIRS:
+        i, j = np.triu_indices(n)
+        walsh = np.sort((d[i] + d[j]) / 2)
+        return [float(walsh[k - 1]) for k in ks]
+
+    def count_at_most(t: float) -> int:
+        # for each i: j >= i with d_j <= 2t - d_i
+        upto = np.searchsorted(d, 2 * t - d, side="right")
+        return int(np.maximum(upto - np.arange(n), 0).sum())
+
+    return [_kth_pairwise(count_at_most, k, float(d[0]) - 1, float(d[-1]) + 1) for k in ks]
+
+
+def _difference_order_statistics(x: np.ndarray, y: np.ndarray, ks: list[int]) -> list[float]:
+    """Order statistics (1-based ranks ``ks``) of the pairwise differences x_i - y_j."""
+    if len(x) * len(y) <= MATERIALISE_MAX_PAIRS:
+        diffs = np.sort(np.subtract.outer(x, y).ravel())
+        return [float(diffs[k - 1]) for k in ks]
+    y = np.sort(y)
+
+    def count_at_most(t: float) -> int:
+        # for each x_i: y_j >= x_i - t
+        return int((len(y) - np.searchsorted(y, x - t, side="left")).sum())
+
+    low = float(x.min() - y.max()) - 1
+    high = float(x.max() - y.min()) + 1
+    return [_kth_pairwise(count_at_most, k, low, high) for k in ks]
+
+
+def _median_rank(total: int) -> list[int]:
+    """1-based ranks whose mean is the median of ``total`` sorted values."""
+    return [(total + 1) // 2, total // 2 + 1]
+
+
 def _lower_quantile(cdf: np.ndarray, p: float) -> int:
     """The smallest k with P(K <= k) >= p."""
     return int(np.searchsorted(cdf, p - 1e-12))
@@ -210,20 +278,27 @@ def hodges_lehmann_paired(before, after, confidence: float = 0.95) -> Effect:
         return Effect(
             "median change (Hodges-Lehmann)", None, None, None, None, "fewer than 2 pairs", n
         )
-    i, j = np.triu_indices(n)
-    walsh = np.sort((d[i] + d[j]) / 2)
-    q = _lower_quantile(_signed_rank_cdf(n), (1 - confidence) / 2)
-    q = max(q, 1)
-    low, high = walsh[q - 1], walsh[len(walsh) - q]
+    total = n * (n + 1) // 2
     ties = len(np.unique(np.abs(d))) < n or (d == 0).any()
-    method = "Hodges-Lehmann, exact signed-rank interval" + (
-        " (ties or zero differences: exact order statistics kept; R would approximate)"
-        if ties
-        else ""
-    )
+    if n <= EXACT_RANK_MAX_N:
+        q = max(_lower_quantile(_signed_rank_cdf(n), (1 - confidence) / 2), 1)
+        method = "Hodges-Lehmann, exact signed-rank interval" + (
+            " (ties or zero differences: exact order statistics kept; R would approximate)"
+            if ties
+            else ""
+        )
+    else:
+        q = _normal_index(total / 2, n * (n + 1) * (2 * n + 1) / 24, confidence)
+        method = (
+            "Hodges-Lehmann, signed-rank interval (normal approximation of the order "
+            f"statistic index, {n} pairs)"
+        )
+    middle = _median_rank(total)
+    values = _walsh_order_statistics(d, [q, total - q + 1, *middle])
+    low, high = values[0], values[1]
     return Effect(
         "median change (Hodges-Lehmann)",
-        float(np.median(walsh)),
+        float((values[2] + values[3]) / 2),
         float(low),
         float(high),
         None,
@@ -247,18 +322,27 @@ def hodges_lehmann_shift(x, y, confidence: float = 0.95) -> Effect:
     m, n = len(x), len(y)
     if m == 0 or n == 0:
         return Effect("shift (Hodges-Lehmann)", None, None, None, None, "an empty group", m + n)
-    diffs = np.sort(np.subtract.outer(x, y).ravel())
-    q = max(_lower_quantile(_rank_sum_cdf(m, n), (1 - confidence) / 2), 1)
     both = np.concatenate([x, y])
     ties = len(np.unique(both)) < len(both)
+    if m <= EXACT_RANK_MAX_N and n <= EXACT_RANK_MAX_N:
+        q = max(_lower_quantile(_rank_sum_cdf(m, n), (1 - confidence) / 2), 1)
+        method = "Hodges-Lehmann, exact rank-sum interval" + (
+            " (ties: exact order statistics kept)" if ties else ""
+        )
+    else:
+        q = _normal_index(m * n / 2, m * n * (m + n + 1) / 12, confidence)
+        method = (
+            "Hodges-Lehmann, rank-sum interval (normal approximation of the order statistic "
+            f"index, {m} and {n} values)"
+        )
+    values = _difference_order_statistics(x, y, [q, m * n - q + 1, *_median_rank(m * n)])
     return Effect(
         "shift (Hodges-Lehmann)",
-        float(np.median(diffs)),
-        float(diffs[q - 1]),
-        float(diffs[m * n - q]),
+        float((values[2] + values[3]) / 2),
+        values[0],
+        values[1],
         None,
-        "Hodges-Lehmann, exact rank-sum interval"
-        + (" (ties: exact order statistics kept)" if ties else ""),
+        method,
         m + n,
     )
 
