@@ -233,20 +233,19 @@ def _analysis_label(definition_set: str, strategy: str, several_sets: bool) -> s
     return f"{definition_set}, {label}" if several_sets else label
 
 
-def _rate_cell(record: dict, strategy: str, ci_method: str) -> str:
-    """One response cell: 'n/N (%) [95 % CI]'; 'none of N evaluable' when N is 0."""
+def _rate_cell(record: dict) -> str:
+    """One response cell: 'n/N (%) [95 % CI]' from a row of :func:`summarise_response_rates`
+    (which computed the interval: the CI method, or Rubin's rules for multiple imputation);
+    'none of N evaluable' when N is 0."""
     if record["evaluable"] == 0:
         return f"none of {int(record['not_evaluable'])} evaluable"
-    if strategy == "mi":
-        return format_rate_cell(
-            record["responders"],
-            int(record["evaluable"]),
-            record["percent"],
-            record["ci_low"],
-            record["ci_high"],
-        )
-    p = proportion_ci(record["responders"], record["evaluable"], method=ci_method)
-    return format_rate_cell(p.n, p.total, p.percent, p.ci_low, p.ci_high)
+    return format_rate_cell(
+        record["responders"],
+        int(record["evaluable"]),
+        record["percent"],
+        record["ci_low"],
+        record["ci_high"],
+    )
 
 
 def table_response(
@@ -304,7 +303,7 @@ def table_response(
             row = {"Outcome": f"    {_timepoint(tp)}"}
             for (d, s, g), column in columns.items():
                 c = cells.get((outcome, tp, d, s, g))
-                row[column] = "" if c is None else _rate_cell(c, s, ci_method)
+                row[column] = "" if c is None else _rate_cell(c)
             display_rows.append(row)
     display = pd.DataFrame(display_rows, columns=["Outcome", *columns.values()]).fillna("")
     spanners = (

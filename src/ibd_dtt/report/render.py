@@ -31,7 +31,7 @@ from ibd_dtt.report.figure_inputs import (
     draw_report_figures,
     write_figures,
 )
-from ibd_dtt.report.layout import MARGIN_MM, PAPER_SIZES, fit_columns
+from ibd_dtt.report.layout import MARGIN_MM, PAPER_SIZES, TableLayout, fit_columns
 from ibd_dtt.report.model import ReportTable
 from ibd_dtt.report.narrative import headline_cards, methods_paragraphs, results_paragraphs
 from ibd_dtt.report.pdf import find_chromium, print_to_pdf
@@ -319,9 +319,9 @@ def typeset_table(table: ReportTable) -> ReportTable:
     )
 
 
-def _print_layout(table: ReportTable, paper: str):
-    """The printed layout of a table (orientation and font), for the HTML print stylesheet:
-    the same decision as for the Word file."""
+def print_layout(table: ReportTable, paper: str) -> TableLayout:
+    """The printed layout of a table (orientation, font, column widths), the same for the
+    Word file and the HTML print stylesheet."""
     spanners, labels = table.header()
     sections = [
         is_section_row(["" if pd.isna(v) else str(v) for v in record])
@@ -580,6 +580,7 @@ def write_docx(
     title: str,
     alerts: tuple[str, ...] = (),
     paper: str = "a4",
+    layouts: dict[str, TableLayout] | None = None,
 ) -> Path:
     """Journal-style tables: three horizontal rules, no vertical lines, footnotes below.
 
@@ -604,11 +605,7 @@ def write_docx(
     for table in tables:
         frame = table.display
         spanners, labels = table.header()
-        sections = [
-            is_section_row(["" if pd.isna(v) else str(v) for v in r])
-            for r in frame.itertuples(index=False)
-        ]
-        layout = fit_columns(labels, frame, paper, spanners, sections)
+        layout = (layouts or {}).get(table.key) or print_layout(table, paper)
         if layout.landscape != landscape:
             landscape = layout.landscape
             _set_section(doc.add_section(WD_SECTION.NEW_PAGE), paper, landscape)
@@ -759,7 +756,8 @@ def _write_report_files(
     title = f"{study_name(report)}: study report"
     write_xlsx(tables, out / "tables.xlsx", title)
     documents = [_for_documents(t) for t in tables]
-    write_docx(documents, out / "tables.docx", title, report.alerts, paper)
+    layouts = {t.key: print_layout(t, paper) for t in documents}  # Word and HTML print
+    write_docx(documents, out / "tables.docx", title, report.alerts, paper, layouts)
     if min_cell_count > 0:
         figures = [f for f in figures if f.name not in PATIENT_LEVEL_FIGURES]
     write_figures(figures, out / "figures")
@@ -783,7 +781,6 @@ def _write_report_files(
     ]
     rows += [("Data cut", prov["data_cut_date"]), ("Confidence intervals", prov["ci_method"])]
     rows += [(f"sha256 {name}", digest) for name, digest in prov["input_files_sha256"].items()]
-    layouts = {t.key: _print_layout(t, paper) for t in documents}
     page = env.get_template("report.html.j2").render(
         title=title,
         paper={"a4": "A4", "letter": "letter"}[paper],
