@@ -118,3 +118,13 @@ def test_a_figure_that_fails_is_an_error_naming_it(tmp_path, monkeypatch):
     said = " ".join(result.stdout.split())
     assert "figure fig4_persistence could not be drawn: ValueError: no data to draw" in said
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_paper_and_pdf_options_are_checked_before_any_work(tmp_path, monkeypatch):
+    data = str(ROOT / "examples" / "paper_cohort")
+    result = runner.invoke(app, ["report", data, "--out", str(tmp_path / "a"), "--paper", "a5"])
+    assert result.exit_code == 2 and "--paper must be a4 or letter" in result.stdout
+    monkeypatch.setenv("IBD_DTT_CHROMIUM", str(tmp_path / "no-such-browser"))
+    result = runner.invoke(app, ["report", data, "--out", str(tmp_path / "b"), "--pdf"])
+    assert result.exit_code == 2 and "--pdf needs Chromium" in result.stdout
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
