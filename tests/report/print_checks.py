@@ -74,12 +74,14 @@ def off_page(printed: list[dict], margin_pt: float = 28.0) -> list[dict]:
 
 
 def table_texts(tables) -> list[str]:
-    """Every header label, spanner and cell of the report's tables, as printed."""
+    """Every header label, spanner and cell of the report's tables, as printed (negative
+    numbers with the minus sign)."""
     from ibd_dtt.report.render import typeset_table
+    from ibd_dtt.stats.format import typeset_minus
 
     texts = []
     for table in map(typeset_table, tables):
         spanners, labels = table.header()
         texts += [label for label, _ in spanners] + labels
         texts += [str(v) for v in table.display.to_numpy(object).ravel() if str(v) != "nan"]
-    return texts
+    return [typeset_minus(text) for text in texts]

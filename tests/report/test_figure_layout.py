@@ -110,3 +110,51 @@ def test_flow_diagram_of_a_cohort_with_exclusions_shows_the_counts():
     texts = " ".join(t.get_text() for t in plot_flow_diagram(attrition).axes[0].texts)
     assert "Rejected by validation, n = 1" in texts
     assert "Excluded, n = 3" in texts and "(2) pregnancy: 1" in texts and "n = 6" in texts
+
+
+def test_marks_after_the_break_of_a_cut_bar_are_drawn_inside_the_axis(paper_report):
+    """A course ending at 52 months with an adverse event at month 40 must still show both
+    the end marker and the event, after the "//" and in order (issue 16: never hide data)."""
+    inputs = _inputs(paper_report)
+    patients = inputs.patients.copy()
+    first = patients.index[0]
+    patient = patients.loc[first, "patient_id"]
+    patients.loc[first, ["duration_months", "ongoing_at_data_cut", "status"]] = [
+        52.0,
+        False,
+        "stopped",
+    ]
+    events = pd.DataFrame(
+        {"patient_id": [patient], "onset_day": [40 * 30.4375], "during_dtt": [True]}
+    )
+    ax = plot_swimmer(patients, inputs.clinical_response, events).axes[0]
+    right = ax.get_xlim()[1]
+    row = [t.get_text().split(" ")[0] for t in ax.get_yticklabels()].index(patient)
+    marks = [
+        (line.get_marker(), float(x))
+        for line in ax.get_lines()
+        for x, y in line.get_xydata()
+        if abs(y - row) < 0.01 or abs(y - (row + 0.3)) < 0.01
+    ]
+    end = [x for m, x in marks if m == "s"]
+    event = [x for m, x in marks if m == "v"]
+    assert end and event, marks
+    break_x = next(t.get_position()[0] for t in ax.texts if t.get_text() == "//")
+    assert break_x < event[0] < end[0] <= right
+
+
+def test_swimmer_position_keeps_uncut_bars_and_orders_squeezed_marks():
+    import numpy as np
+
+    from ibd_dtt.report.figures import swimmer_position
+
+    # uncut bar (length == shown): every month is where it is
+    assert swimmer_position(
+        np.array([3.0, 11.9]), np.array([12.0] * 2), np.array([12.0] * 2)
+    ).tolist() == [3.0, 11.9]
+    # cut bar of 52 months shown as 25: before the break unchanged, after it inside (23.4, 25]
+    placed = swimmer_position(
+        np.array([10.0, 30.0, 40.0, 52.0]), np.array([52.0] * 4), np.array([25.0] * 4)
+    )
+    assert placed[0] == 10.0
+    assert 24.6 <= placed[1] < placed[2] < placed[3] == 25.0

@@ -117,3 +117,28 @@ def test_the_strobe_checklist_points_to_what_the_report_holds(paper_report):
     assert "paper / nri" in where["12"]
     assert all(where[i].startswith("Author to complete") for i in ("2", "3", "19", "22"))
     assert not any(ch.isdigit() for ch in where["10"])  # no counts: safe in suppressed exports
+
+
+def test_negative_numbers_print_with_the_minus_sign_and_excel_keeps_hyphen_minus(written_report):
+    """Journals print a minus (U+2212), not a hyphen: in the HTML and Word tables. The Excel
+    workbook is for further work: its cells keep the ASCII hyphen-minus a spreadsheet reads."""
+    import docx
+    from openpyxl import load_workbook
+
+    _, files = written_report
+    page = re.sub(r"base64,[^\"]*", "", files["html"].read_text(encoding="utf-8"))
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", page, re.S)
+    assert any("\u2212" in cell for cell in cells)
+    assert not [c for c in cells if re.search(r"(?:^|[\s(\[\u2013>])-\d", c)]
+    words = " ".join(
+        cell.text for table in docx.Document(files["docx"]).tables for cell in table._cells
+    )
+    assert "\u2212" in words and not re.search(r"(?:^|[\s(\[\u2013])-\d", words)
+    numbers = [
+        cell.value
+        for sheet in load_workbook(files["xlsx"], read_only=True).worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+    ]
+    assert any(isinstance(v, str) and re.search(r"\(-\d", v) for v in numbers)
+    assert not any(isinstance(v, str) and re.search("\u2212\\d", v) for v in numbers)

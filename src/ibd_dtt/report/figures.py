@@ -131,6 +131,22 @@ def plot_response_rates(rates: pd.DataFrame, outcome_labels: dict[str, str]):
     return fig
 
 
+def swimmer_position(month: np.ndarray, length: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """Where a mark at `month` sits on a bar of true `length` drawn `shown` months long.
+
+    On a bar cut with a break, the months after the break (at `shown` - 1.6) are squeezed
+    into the bar's last 0.4 month, so a late adverse event is still drawn, after the "//",
+    in order, never off the axis. Uncut bars are unchanged.
+    """
+    month = np.asarray(month, float)
+    length = np.asarray(length, float)
+    shown = np.asarray(shown, float)
+    start = shown - 1.6
+    cut = length > shown
+    squeezed = shown - 0.4 + 0.4 * (month - start) / np.maximum(length - start, 1e-9)
+    return np.where(cut & (month > start), squeezed, month)
+
+
 def plot_swimmer(patients: pd.DataFrame, outcomes: pd.DataFrame, adverse_events: pd.DataFrame):
     """One bar per patient: months on DTT, clinical response at each visit, adverse events,
     and how DTT ended (arrow = ongoing at the data cut)."""
@@ -168,7 +184,7 @@ def plot_swimmer(patients: pd.DataFrame, outcomes: pd.DataFrame, adverse_events:
     for name, color in {**STATUS_COLORS, None: "k"}.items():
         ended = ~ongoing & ((status == name) if name else ~np.isin(status, list(STATUS_COLORS)))
         if ended.any():
-            ax.plot(months[ended], rows[ended], "s", color=color, markersize=4)
+            ax.plot(shown[ended], rows[ended], "s", color=color, markersize=4)
     row_of = dict(zip(p["patient_id"], rows, strict=True))
     marks = response[
         response["patient_id"].isin(row_of)
@@ -190,9 +206,14 @@ def plot_swimmer(patients: pd.DataFrame, outcomes: pd.DataFrame, adverse_events:
         adverse_events["patient_id"].isin(row_of) & adverse_events["during_dtt"].astype(bool)
     ]
     if len(events):
+        event_rows = events["patient_id"].map(row_of).to_numpy(int)
         ax.plot(
-            events["onset_day"].to_numpy(float) / DAYS_PER_MONTH,
-            events["patient_id"].map(row_of).to_numpy(float) + 0.3,
+            swimmer_position(
+                events["onset_day"].to_numpy(float) / DAYS_PER_MONTH,
+                months[event_rows],
+                shown[event_rows],
+            ),
+            event_rows + 0.3,
             "v",
             color="#9467bd",
             markersize=4,
@@ -528,7 +549,8 @@ def draw_figures(inputs: FigureInputs, only: tuple[int, ...] | None = None) -> l
         longest = float(inputs.patients["duration_months"].max()) if n else 0.0
         cut = (
             f"; bars longer than {SWIMMER_AXIS_MAX_MONTHS} months are cut at "
-            f"{SWIMMER_CUT_MONTHS} months, marked // with their length"
+            f"{SWIMMER_CUT_MONTHS} months, marked // with their length; marks after "
+            "the break are drawn, in order, after the //"
             if longest > SWIMMER_AXIS_MAX_MONTHS
             else ""
         )

@@ -35,7 +35,12 @@ from ibd_dtt.report.layout import MARGIN_MM, PAPER_SIZES, TableLayout, fit_colum
 from ibd_dtt.report.model import ReportTable
 from ibd_dtt.report.narrative import headline_cards, methods_paragraphs, results_paragraphs
 from ibd_dtt.report.pdf import find_chromium, print_to_pdf
-from ibd_dtt.stats.format import keep_words_whole, typeset, using_percent_decimals
+from ibd_dtt.stats.format import (
+    keep_words_whole,
+    typeset,
+    typeset_minus,
+    using_percent_decimals,
+)
 
 FIXED_ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 FIXED_DOC_DATE = dt.datetime(2000, 1, 1)
@@ -210,9 +215,11 @@ _BREAKABLE_WORD = re.compile(r"\S*[-\u2013/]\S*")
 
 def _html_words(text: str) -> str:
     """Cell text for HTML: a word with a hyphen, en dash or slash inside ("[63.6–98.5]",
-    "de-escalation") is kept on one line (browsers break after those characters)."""
+    "de-escalation") is kept on one line (browsers break after those characters); negative
+    numbers get the minus sign."""
     return _BREAKABLE_WORD.sub(
-        lambda m: f'<span class="nw">{m.group(0)}</span>', html.escape(text, quote=False)
+        lambda m: f'<span class="nw">{m.group(0)}</span>',
+        html.escape(typeset_minus(text), quote=False),
     )
 
 

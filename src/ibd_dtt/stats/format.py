@@ -43,24 +43,38 @@ def typeset(text: str) -> str:
     return text
 
 
+MINUS = "\u2212"
+# a hyphen-minus that starts a number: at the start, after a space or an opening bracket,
+# or after the en dash of a range ("-5.0 (-7.5–-2.0)")
+_NEGATIVE_NUMBER = re.compile(r"(?<![^\s(\[\u2013])-(?=\.?\d)")
+
+
+def typeset_minus(text: str) -> str:
+    """Negative numbers with the minus sign (U+2212) journals print, not a hyphen; for
+    printed text only (HTML, Word, PDF): data files keep numbers as numbers.
+
+    >>> typeset_minus("-5.0 (-7.5–-2.0); TNF-2; 2024-01-31")
+    '−5.0 (−7.5–−2.0); TNF-2; 2024-01-31'
+    """
+    return _NEGATIVE_NUMBER.sub(MINUS, text)
+
+
 WORD_JOINER = "\u2060"
-# a hyphen, en dash or slash inside a word, or a minus sign before a number
-_BREAK_INSIDE_WORD = re.compile(r"(?<=\S)([-\u2013/])(?=\S)|(?<!\S)(-)(?=\d)")
+# a hyphen, en dash or slash inside a word
+_BREAK_INSIDE_WORD = re.compile(r"(?<=\S)([-\u2013/])(?=\S)")
 
 
 def keep_words_whole(text: str) -> str:
     """``text`` with its lines breakable at spaces only, for print: a word joiner (U+2060,
     invisible) either side of each hyphen, en dash or slash inside a word, where Word,
     LibreOffice and browsers would otherwise break a line ("63.56–" / "98.54",
-    "de-" / "escalation"). Copying from the document loses nothing visible.
+    "de-" / "escalation"). Negative numbers get the minus sign (:func:`typeset_minus`),
+    which no renderer breaks after. Copying from the document loses nothing visible.
 
     >>> keep_words_whole("[63.6–98.5] de-escalation 3/17 -5.0").count(WORD_JOINER)
-    7
+    6
     """
-    return _BREAK_INSIDE_WORD.sub(
-        lambda m: f"{WORD_JOINER}{m.group(1)}{WORD_JOINER}" if m.group(1) else f"-{WORD_JOINER}",
-        text,
-    )
+    return _BREAK_INSIDE_WORD.sub(f"{WORD_JOINER}\\1{WORD_JOINER}", typeset_minus(text))
 
 
 def round_half_up(value: float | None, decimals: int = 1) -> str:
