@@ -134,7 +134,7 @@ def tables_patient_listings(
             _arrow(b, v)
             for b, v in zip(frame["albumin_baseline"], frame["albumin_last"], strict=True)
         ]
-        out["Corticosteroid stopped (day)"] = frame["steroid_stop_day"].map(
+        out["Steroid stopped (day)"] = frame["steroid_stop_day"].map(
             lambda d: "" if pd.isna(d) else str(int(d))
         )
         out["Adverse events"] = frame["adverse_events"]
