@@ -391,6 +391,14 @@ def report_command(
             show_default=False,
         ),
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="center: add the primary outcomes, baseline characteristics and safety per "
+            "center, with tests of heterogeneity (exact test, I²) and a forest plot.",
+        ),
+    ] = None,
 ) -> None:
     """Full analysis and publication report: Tables 1-4, response, labs, safety,
     persistence, figures; HTML, PDF, Excel, Word, CSV and Parquet."""
@@ -413,6 +421,8 @@ def report_command(
         problems.append("--rank-tests must be scipy or r")
     if paper not in ("a4", "letter"):
         problems.append("--paper must be a4 or letter")
+    if by is not None and by != "center":
+        problems.append("--by must be center")
     from ibd_dtt.report.pdf import find_chromium
 
     if pdf and find_chromium() is None:
@@ -449,7 +459,7 @@ def report_command(
             raise typer.Exit(EXIT_INVALID)
         task = progress.add_task("statistics and tables", total=1)
         checkpoint("tables")
-        report = build_report(scored, analyses, ci, percent_decimals, rank_tests)
+        report = build_report(scored, analyses, ci, percent_decimals, rank_tests, by)
         progress.update(task, completed=1)
         task = progress.add_task("figures, HTML, PDF, Excel, Word, CSV and Parquet", total=1)
         checkpoint("write")
@@ -501,6 +511,13 @@ def synth_command(
     patients: Annotated[int, typer.Option(help="Number of patients.")] = 1000,
     centers: Annotated[int, typer.Option(help="Number of centers.")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 1,
+    center_effect: Annotated[
+        float,
+        typer.Option(
+            help="Center effect on the log-odds of clinical response: offsets spread evenly "
+            "from -x (Center 1) to +x (last center); 0 makes the centers alike."
+        ),
+    ] = 0.5,
 ) -> None:
     """Write a SYNTHETIC multicenter DTT registry (CSV folder + study.yaml) in the contract."""
     from ibd_dtt.synth import SynthOptions, generate_registry, write_registry
@@ -508,7 +525,12 @@ def synth_command(
     if patients < 1 or centers < 1:
         _error("--patients and --centers must be at least 1")
         raise typer.Exit(EXIT_UNUSABLE)
-    options = SynthOptions(patients=patients, centers=centers, seed=seed)
+    if not 0 <= center_effect <= 3:
+        _error("--center-effect must be between 0 and 3 (log-odds)")
+        raise typer.Exit(EXIT_UNUSABLE)
+    options = SynthOptions(
+        patients=patients, centers=centers, seed=seed, center_effect=center_effect
+    )
     with console.status(f"generating {patients} synthetic patients"):
         tables = generate_registry(options)
         with output_folder(out, kind="synthetic registry") as folder:

@@ -52,3 +52,27 @@ def test_recent_diagnoses_never_put_dates_after_the_data_cut(tmp_path):
     write_registry(generate_registry(options), tmp_path, options)
     result = load_registry(tmp_path)
     assert result.is_valid, result.report.errors
+
+
+def test_centers_differ_in_response_by_the_center_effect(tmp_path):
+    """With a strong center effect the last center responds clearly more often than the
+    first; with none, the centers are alike up to chance."""
+    from ibd_dtt.report.centers import summarise_outcomes_by_center
+    from ibd_dtt.synth.registry import center_offsets
+
+    assert center_offsets(4, 0.6).round(12).tolist() == [-0.6, -0.2, 0.2, 0.6]
+
+    def month3_by_center(effect: float, folder):
+        options = SynthOptions(patients=450, centers=3, seed=8, center_effect=effect)
+        write_registry(generate_registry(options), folder, options)
+        scored = score_registry(load_registry(folder))
+        counts = summarise_outcomes_by_center(analyse_registry(scored).outcomes, scored.patients)
+        m3 = counts[
+            (counts["outcome"] == "clinical_response") & (counts["timepoint"] == "month_3")
+        ].set_index("center")
+        return m3["responders"] / m3["evaluable"]
+
+    strong = month3_by_center(2.0, tmp_path / "strong")
+    assert strong["Center 1"] + 0.15 < strong["Center 2"] + 0.075 < strong["Center 3"]
+    none = month3_by_center(0.0, tmp_path / "none")
+    assert abs(none["Center 1"] - none["Center 3"]) < 0.1

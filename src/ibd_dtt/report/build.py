@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 
 from ibd_dtt.episodes import select_index_episodes
+from ibd_dtt.errors import IbdDttError
 from ibd_dtt.report.baseline import table_baseline_characteristics, table_clinical_baseline
+from ibd_dtt.report.centers import (
+    BY_CHOICES,
+    centers_of,
+    table_baseline_by_center,
+    table_outcomes_by_center,
+)
 from ibd_dtt.report.cohort import Cohort, build_cohort
 from ibd_dtt.report.completeness import evaluability_alerts, table_data_completeness
 from ibd_dtt.report.effects import table_effects, table_repeated_labs
@@ -49,6 +56,8 @@ class Report:
     # outcomes of the primary analysis with no evaluable patient at any timepoint: their
     # definitions are left out of the Methods (the alerts say why)
     unevaluable: tuple[str, ...] = ()
+    # "center" for a report with results by center (``--by center``), else None
+    by: str | None = None
 
     @property
     def primary(self):
@@ -187,6 +196,7 @@ def build_report(
     ci_method: str = "clopper-pearson",
     percent_decimals: int = 1,
     rank_tests: str = "scipy",
+    by: str | None = None,
 ) -> Report:
     """Compute every table of the report from a scored registry and one or more analyses
     (the first is the primary analysis; the others are sensitivity analyses shown beside it
@@ -195,15 +205,47 @@ def build_report(
     ``percent_decimals``: decimals of every percentage (1; 2 reproduces the paper's print).
     ``rank_tests``: ``scipy`` (default) or ``r`` - the Mann-Whitney and Wilcoxon
     signed-rank tests as R's ``wilcox.test`` defaults (docs/statistics.md).
+    ``by="center"``: add the primary outcomes, baseline characteristics and safety per
+    center, with the test of heterogeneity across centers (:mod:`ibd_dtt.report.centers`).
     """
+    if by is not None and by not in BY_CHOICES:
+        raise ReportError(f"--by must be one of {', '.join(BY_CHOICES)}, not {by!r}")
     with using_percent_decimals(percent_decimals), using_rank_tests(rank_tests):
-        report = _build_report(scored, analyses, ci_method)
+        report = _build_report(scored, analyses, ci_method, by)
     report.percent_decimals = percent_decimals
     report.rank_tests = rank_tests
+    report.by = by
     return report
 
 
-def _build_report(scored, analyses: list, ci_method: str) -> Report:
+class ReportError(IbdDttError, ValueError):
+    """The report cannot be made as asked (the message says why)."""
+
+
+def _center_tables(cohort: Cohort, analyses: list, labels: dict, ci_method: str) -> list:
+    """The by-center tables, from the first analysis that counts patients (multiple
+    imputation has no per-patient result to count by center)."""
+    centers = centers_of(cohort.patients)
+    if len(centers) < 2:
+        raise ReportError(
+            "--by center needs at least two centers among the analysed patients; found "
+            + (f"only {centers[0]!r}" if centers else "none")
+            + " in the patients table's center column"
+        )
+    analysis = next((a for a in analyses if a.strategy != "mi"), None)
+    if analysis is None:
+        raise ReportError(
+            "--by center counts patients per center: add a --missing strategy other than "
+            "mi (as-observed or nri)"
+        )
+    return [
+        table_outcomes_by_center(analysis, cohort.patients, labels, ci_method),
+        table_baseline_by_center(cohort),
+        table_safety(cohort, by="center"),
+    ]
+
+
+def _build_report(scored, analyses: list, ci_method: str, by: str | None = None) -> Report:
     if not analyses:
         raise ValueError("`analyses` needs at least the primary analysis")
     primary = analyses[0]
@@ -257,6 +299,8 @@ def _build_report(scored, analyses: list, ci_method: str) -> Report:
     tables.insert(len(tables) - 1, table_effects(cohort, primary, safety))
     labs_at = next(i for i, t in enumerate(tables) if t.key == "lab_changes")
     tables.insert(labs_at + 1, table_repeated_labs(cohort, measured, primary.windows))
+    if by == "center":
+        tables += _center_tables(cohort, analyses, labels, ci_method)
     attrition = primary.attrition
     tables.append(
         ReportTable(

@@ -25,6 +25,8 @@ FIGURE_NAMES = (
     "fig6_patient_flow",
 )
 FIGURE_COUNT = len(FIGURE_NAMES)
+# drawn only for a report by center (``--by center``)
+CENTER_FOREST = "fig7_center_forest"
 TRAJECTORY_PARAMETERS = ("crp", "albumin")
 
 
@@ -56,10 +58,20 @@ class FigureInputs:
     outcome_labels: dict
     strategy: str
     ci_method: str = "clopper-pearson"
+    # the data of the report's "outcomes_by_center" table, for the forest plot (or None)
+    center_rates: pd.DataFrame | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The figures these inputs make, in order."""
+        return FIGURE_NAMES + ((CENTER_FOREST,) if self.center_rates is not None else ())
 
     @classmethod
-    def of(cls, cohort, primary, ci_method: str = "clopper-pearson") -> FigureInputs:
-        """From a report's ``Cohort`` and primary ``AnalysisResult``."""
+    def of(
+        cls, cohort, primary, ci_method: str = "clopper-pearson", center_rates=None
+    ) -> FigureInputs:
+        """From a report's ``Cohort`` and primary ``AnalysisResult`` (and, for a report by
+        center, the data of its by-center outcome table)."""
         outcomes = primary.outcomes
         visits = primary.visits
         return cls(
@@ -81,6 +93,18 @@ class FigureInputs:
             outcome_labels={d.id: d.label for d in primary.definitions.outcomes},
             strategy=primary.strategy,
             ci_method=ci_method,
+            center_rates=center_rates,
+        )
+
+    @classmethod
+    def of_report(cls, report) -> FigureInputs:
+        """From a computed :class:`~ibd_dtt.report.build.Report`."""
+        by_center = report.tables.get("outcomes_by_center")
+        return cls.of(
+            report.cohort,
+            report.primary,
+            report.ci_method,
+            None if by_center is None else by_center.data,
         )
 
 
@@ -115,7 +139,7 @@ def draw_report_figures(inputs: FigureInputs, jobs: int = 1) -> list[FigureFiles
         return draw_figures(inputs)
     _INPUTS = inputs
     try:
-        return run_parallel(_draw_one, range(FIGURE_COUNT), jobs)
+        return run_parallel(_draw_one, range(len(inputs.names)), jobs)
     finally:
         _INPUTS = None
 

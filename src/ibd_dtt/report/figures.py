@@ -20,8 +20,9 @@ from matplotlib.path import Path as MplPath
 
 from ibd_dtt.episodes.episodes import DAYS_PER_MONTH
 from ibd_dtt.report.cohort import is_on_dtt
-from ibd_dtt.report.figure_inputs import FIGURE_NAMES, FigureError, FigureFiles, FigureInputs
+from ibd_dtt.report.figure_inputs import CENTER_FOREST, FigureError, FigureFiles, FigureInputs
 from ibd_dtt.stats import kaplan_meier
+from ibd_dtt.stats.format import format_pvalue
 
 DPI = 300
 COLORS = {"all": "#333333", "UC": "#1f77b4", "CD": "#d62728", "IBDU": "#2ca02c"}
@@ -516,10 +517,98 @@ def derive_regimen_flows(patients: pd.DataFrame, prior_therapies: pd.DataFrame) 
     )
 
 
+def plot_center_forest(rates: pd.DataFrame, outcome_labels: dict[str, str]):
+    """Forest plot of the primary outcomes by center: one panel per outcome x timepoint,
+    each center's proportion with its 95 % CI (square sized by the evaluable patients), the
+    cohort's proportion from the pooled counts, and the random-effects estimate (diamond),
+    with I², tau² and the exact test across centers in the panel title."""
+    from ibd_dtt.report.followup import MAIN_OUTCOMES, TIMEPOINT_LABELS
+
+    data = rates[rates["outcome"].isin(MAIN_OUTCOMES)]
+    panels = [
+        (o, t, block)
+        for (o, t), block in data.groupby(["outcome", "timepoint"], sort=False)
+        if int(block.loc[block["center"] == "all", "evaluable"].sum()) > 0
+    ]
+    centers = [c for c in data["center"].drop_duplicates() if c != "all"]
+    rows_per_panel = len(centers) + 2
+    fig, axes = plt.subplots(
+        max(1, len(panels)),
+        1,
+        figsize=(6.4, max(1.6, (0.2 * rows_per_panel + 0.55) * max(1, len(panels)))),
+        squeeze=False,
+    )
+    largest = max(1, int(data.loc[data["center"] != "all", "evaluable"].max() or 1))
+    for ax, (outcome, timepoint, block) in zip(axes[:, 0], panels, strict=False):
+        cells = block.set_index("center")
+        labels, y = [], 0
+        for center in centers:
+            y -= 1
+            labels.append((y, center))
+            if center not in cells.index or int(cells.loc[center, "evaluable"]) == 0:
+                ax.text(50, y, "no evaluable patient", ha="center", va="center", fontsize=6)
+                continue
+            r = cells.loc[center]
+            low, high = 100 * r["ci_low"], 100 * r["ci_high"]
+            ax.plot([low, high], [y, y], color="black", linewidth=0.8)
+            size = 3 + 5 * (int(r["evaluable"]) / largest) ** 0.5
+            ax.plot([r["percent"]], [y], "s", color="black", markersize=size)
+            ax.text(
+                103, y, f"{int(r['responders'])}/{int(r['evaluable'])}", va="center", fontsize=6
+            )
+        overall = cells.loc["all"]
+        y -= 1
+        labels.append((y, "Overall (pooled counts)"))
+        ax.plot([100 * overall["ci_low"], 100 * overall["ci_high"]], [y, y], color="#555", lw=0.8)
+        ax.plot([overall["percent"]], [y], "o", color="#555", markersize=4)
+        ax.text(
+            103,
+            y,
+            f"{int(overall['responders'])}/{int(overall['evaluable'])}",
+            va="center",
+            fontsize=6,
+        )
+        first = overall
+        if pd.notna(first.get("pooled_random_effects")):
+            y -= 1
+            labels.append((y, "Random effects (DL)"))
+            est = 100 * first["pooled_random_effects"]
+            low, high = 100 * first["pooled_ci_low"], 100 * first["pooled_ci_high"]
+            ax.fill([low, est, high, est], [y, y + 0.3, y, y - 0.3], color="black", linewidth=0)
+        ax.set_yticks([t for t, _ in labels])
+        ax.set_yticklabels([name for _, name in labels], fontsize=6)
+        ax.set_ylim(y - 0.7, -0.3)
+        ax.set_xlim(0, 100)
+        ax.axvline(overall["percent"], color="#999", linewidth=0.5, linestyle=":")
+        i2 = first.get("i2")
+        heterogeneity = (
+            ""
+            if pd.isna(i2)
+            else f"; I² {100 * i2:.0f} %, τ² {first['tau2']:.2f}"
+            + (
+                f", exact p {format_pvalue(first['exact_pvalue'])}"
+                if pd.notna(first.get("exact_pvalue"))
+                else ""
+            )
+        )
+        ax.set_title(
+            f"{outcome_labels.get(outcome, outcome)}, "
+            f"{TIMEPOINT_LABELS.get(timepoint, timepoint)}{heterogeneity}",
+            fontsize=7,
+            loc="left",
+        )
+        ax.tick_params(axis="x", labelsize=6)
+    for ax in axes[len(panels) :, 0]:
+        ax.set_axis_off()
+    axes[-1, 0].set_xlabel("Responders, % (95 % CI)")
+    fig.tight_layout()
+    return fig
+
+
 def render_figures(report, only: tuple[int, ...] | None = None) -> list[FigureFiles]:
     """Every figure of a computed report (or those numbered in ``only``, 0-based, in
     order)."""
-    return draw_figures(FigureInputs.of(report.cohort, report.primary, report.ci_method), only)
+    return draw_figures(FigureInputs.of_report(report), only)
 
 
 def draw_figures(inputs: FigureInputs, only: tuple[int, ...] | None = None) -> list[FigureFiles]:
@@ -595,7 +684,20 @@ def draw_figures(inputs: FigureInputs, only: tuple[int, ...] | None = None) -> l
             f"(n = {n} analysed)",
         )
 
+    def center_forest() -> FigureFiles:
+        rates = inputs.center_rates
+        centers = rates.loc[rates["center"] != "all", "center"].nunique()
+        return save_figure(
+            plot_center_forest(rates, inputs.outcome_labels),
+            CENTER_FOREST,
+            f"Primary outcomes by center ({centers} centers): responders/evaluable with 95 % "
+            "CI per center, the cohort's pooled count, and the DerSimonian-Laird "
+            f"random-effects estimate (diamond) with I² and the exact test ({analysis})",
+        )
+
     makers = (response_rates, swimmer, trajectories, persistence, regimen_flow, patient_flow)
+    if inputs.center_rates is not None:
+        makers += (center_forest,)
     chosen = range(len(makers)) if only is None else only
     drawn = []
     for i in chosen:
@@ -604,6 +706,6 @@ def draw_figures(inputs: FigureInputs, only: tuple[int, ...] | None = None) -> l
         except Exception as error:
             plt.close("all")
             raise FigureError(
-                f"figure {FIGURE_NAMES[i]} could not be drawn: {type(error).__name__}: {error}"
+                f"figure {inputs.names[i]} could not be drawn: {type(error).__name__}: {error}"
             ) from error
     return drawn

@@ -105,7 +105,7 @@ def tables_patient_listings(
         data[f"{name}_last"] = pid.map(frame["value"])
         data[f"{name}_last_window"] = pid.map(frame["window"])
     data["steroid_stop_day"] = pid.map(steroid_day)
-    data["adverse_events"] = pid.map(ae_terms).fillna("")
+    data["adverse_events"] = pid.map(ae_terms).astype(object).fillna("")
     data["stop_reason"] = p["stop_reason"].where(discontinued, None)
     data["ended_by"] = p["ended_by"].where(discontinued, None)
     data["subsequent_therapy"] = [_subsequent(row) for row in p.to_dict("records")]

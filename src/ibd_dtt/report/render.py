@@ -740,9 +740,7 @@ def _write_report_files(
             f"{min_cell_count}); patient-level listings and figures are omitted."
         )
     if figures is None:
-        figures = draw_report_figures(
-            FigureInputs.of(report.cohort, report.primary, report.ci_method), jobs
-        )
+        figures = draw_report_figures(FigureInputs.of_report(report), jobs)
 
     for table in tables:
         display = neutralise_formulas(table.display)

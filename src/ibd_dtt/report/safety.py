@@ -23,24 +23,29 @@ DAYS_PER_YEAR = 365.25
 PERSISTENCE_TIMES = (3, 6, 9, 12)
 
 
-def _groups(cohort: Cohort) -> list[str]:
+def _groups(cohort: Cohort, by: str = "diagnosis") -> list[str]:
+    if by != "diagnosis":
+        return ["all", *sorted(cohort.patients[by].dropna().astype(str).unique())]
     present = set(cohort.patients["diagnosis"])
     return ["all", *[g for g in ("UC", "CD", "IBDU") if g in present]]
 
 
-def _subset(frame: pd.DataFrame, group: str) -> pd.DataFrame:
-    return frame if group == "all" else frame[frame["diagnosis"] == group]
+def _subset(frame: pd.DataFrame, group: str, by: str = "diagnosis") -> pd.DataFrame:
+    return frame if group == "all" else frame[frame[by].astype(str) == group]
 
 
 def _label(group: str) -> str:
     return "Overall" if group == "all" else group
 
 
-def table_safety(cohort: Cohort) -> ReportTable:
+def table_safety(cohort: Cohort, by: str = "diagnosis") -> ReportTable:
     """Adverse events during DTT: patients and events, by category, seriousness, drug,
-    action, outcome and month of onset, with incidence per 100 patient-years."""
+    action, outcome and month of onset, with incidence per 100 patient-years; overall and
+    per diagnosis (``by="center"``: per center)."""
     p = cohort.patients
     ae = cohort.adverse_events[cohort.adverse_events["during_dtt"]].copy()
+    if by not in ae:
+        ae[by] = ae["patient_id"].map(p.set_index("patient_id")[by])
     exposure_days = (p["dtt_end"] - p["dtt_start"]).dt.days.clip(lower=0)
     p = p.assign(exposure_years=exposure_days / DAYS_PER_YEAR)
     first = ae.groupby("patient_id")["onset_day"].min()
@@ -82,15 +87,15 @@ def table_safety(cohort: Cohort) -> ReportTable:
             )
         display.append(row)
 
-    groups = _groups(cohort)
+    groups = _groups(cohort, by)
 
     # counts over plain arrays: the table asks dozens of small questions of a few events
     event_group = {
-        g: np.ones(len(ae), bool) if g == "all" else (ae["diagnosis"] == g).to_numpy(bool)
+        g: np.ones(len(ae), bool) if g == "all" else (ae[by].astype(str) == g).to_numpy(bool)
         for g in groups
     }
     event_patient = ae["patient_id"].to_numpy(object)
-    group_size = {g: len(_subset(p, g)) for g in groups}
+    group_size = {g: len(_subset(p, g, by)) for g in groups}
 
     def _selected(mask: pd.Series | None) -> np.ndarray:
         if mask is None:
@@ -196,17 +201,17 @@ def table_safety(cohort: Cohort) -> ReportTable:
         first_label: {"Adverse events during DTT": first_label},
     }
     for g in groups:
-        sub = _subset(p, g)
+        sub = _subset(p, g, by)
         rates = (
             (
                 all_label,
-                incidence_rate(len(_subset(ae, g)), float(sub["exposure_years"].sum())),
+                incidence_rate(len(_subset(ae, g, by)), float(sub["exposure_years"].sum())),
                 False,
             ),
             (
                 first_label,
                 incidence_rate(
-                    int(_subset(ae, g)["patient_id"].nunique()),
+                    int(_subset(ae, g, by)["patient_id"].nunique()),
                     float(sub["years_to_first_event"].sum()),
                 ),
                 True,
@@ -230,7 +235,7 @@ def table_safety(cohort: Cohort) -> ReportTable:
     display.extend(rate_rows.values())
     exposure = {"Adverse events during DTT": "    DTT exposure, patient-years"}
     for g in groups:
-        exposure[_label(g)] = round_half_up(float(_subset(p, g)["exposure_years"].sum()), 2)
+        exposure[_label(g)] = round_half_up(float(_subset(p, g, by)["exposure_years"].sum()), 2)
     display.append(exposure)
     notes = (
         "Events with onset from the DTT start to the end of the episode (or the data cut). "
@@ -240,9 +245,11 @@ def table_safety(cohort: Cohort) -> ReportTable:
         "patient's first event.",
         "Serious: any ICH E2A seriousness criterion recorded.",
     )
-    return ReportTable(
-        "safety", "Adverse events during DTT", pd.DataFrame(rows), pd.DataFrame(display), notes
-    )
+    if by == "diagnosis":
+        key, title = "safety", "Adverse events during DTT"
+    else:
+        key, title = f"safety_by_{by}", f"Adverse events during DTT by {by}"
+    return ReportTable(key, title, pd.DataFrame(rows), pd.DataFrame(display), notes)
 
 
 def table_drugs_and_regimens(cohort: Cohort) -> ReportTable:

@@ -9,7 +9,9 @@ the output is a real patient; IDs are ``S<center>-<number>``.
 The generator writes raw text cells as a data manager would: some centers report CRP in mg/dL
 and albumin in g/dL (converted on reading), visit dates scatter around the protocol months,
 some visits are missed, some patients stop DTT (for non-response, adverse events or
-de-escalation) and some have adverse events.
+de-escalation) and some have adverse events. Centers differ in their response rate (a
+center effect on the log-odds, ``SynthOptions.center_effect``), so that results by center,
+their heterogeneity and a network's pooled analysis have something to find.
 """
 
 from __future__ import annotations
@@ -59,6 +61,23 @@ class SynthOptions:
     seed: int = 1
     data_cut: dt.date = dt.date(2025, 12, 31)
     start_from: dt.date = dt.date(2019, 1, 1)
+    # Center effect on the log-odds of clinical response: centers' offsets are spread
+    # evenly from -center_effect (Center 1) to +center_effect (the last center), so a
+    # network's sites differ as real ones do (case mix, practice); 0: identical centers.
+    center_effect: float = 0.5
+
+
+def center_offsets(centers: int, effect: float) -> np.ndarray:
+    """Log-odds offsets of the centers' response probability.
+
+    >>> center_offsets(3, 0.5).tolist(), center_offsets(1, 0.5).tolist()
+    ([-0.5, 0.0, 0.5], [0.0])
+    """
+    return np.linspace(-effect, effect, centers) if centers > 1 else np.zeros(1)
+
+
+def _response_probability(base: float, offset: float) -> float:
+    return float(1 / (1 + np.exp(-(np.log(base / (1 - base)) + offset))))
 
 
 def _iso(day: dt.date) -> str:
@@ -72,6 +91,7 @@ def generate_registry(options: SynthOptions | None = None) -> dict[str, pd.DataF
         raise ValueError("`patients` and `centers` must be at least 1")
     rng = np.random.default_rng(o.seed)
     centers = [f"Center {i + 1}" for i in range(o.centers)]
+    offsets = center_offsets(o.centers, o.center_effect)
     # a third of centers (at least none when only one) report in mg/dL and g/dL
     dl_centers = set(centers[2::3])
     patients, therapies, assessments, events = [], [], [], []
@@ -178,7 +198,9 @@ def generate_registry(options: SynthOptions | None = None) -> dict[str, pd.DataF
         stop_day = int(rng.exponential(700))
         # a stop needs at least 20 days on DTT, and must fall on or before the data cut
         ongoing = stop_day >= max_days or max_days < 20
-        responder = rng.random() < (0.85 if uc else 0.8)
+        responder = rng.random() < _response_probability(
+            0.85 if uc else 0.8, offsets[i % o.centers]
+        )
         if ongoing:
             course(anchor, anchor_start, None)
             course(added, start, None)
