@@ -326,18 +326,46 @@ def generate_registry(options: SynthOptions | None = None) -> dict[str, pd.DataF
     return columns
 
 
+def split_by_center(tables: dict[str, pd.DataFrame]) -> dict[str, dict[str, pd.DataFrame]]:
+    """The registry as one registry per center (every table restricted to the center's
+    patients): the sites of a synthetic network study.
+
+    >>> sites = split_by_center(generate_registry(SynthOptions(patients=6, centers=3)))
+    >>> {c: len(t["patients"]) for c, t in sites.items()}
+    {'Center 1': 2, 'Center 2': 2, 'Center 3': 2}
+    """
+    patients = tables["patients"]
+    sites = {}
+    for center in dict.fromkeys(patients["center"]):
+        ids = set(patients.loc[patients["center"] == center, "patient_id"])
+        sites[center] = {
+            name: frame[frame["patient_id"].isin(ids)].reset_index(drop=True)
+            for name, frame in tables.items()
+        }
+    return sites
+
+
+def site_folder_name(center: str) -> str:
+    """A folder name for a center: "Center 2" -> "center-2"."""
+    return "-".join(str(center).lower().split())
+
+
 def write_registry(
-    tables: dict[str, pd.DataFrame], out_dir: str | Path, options: SynthOptions | None = None
+    tables: dict[str, pd.DataFrame],
+    out_dir: str | Path,
+    options: SynthOptions | None = None,
 ) -> Path:
-    """Write the tables as a CSV folder with its study.yaml."""
+    """Write the tables as a CSV folder with its study.yaml (a site of a network study
+    writes its part with the network's study_name)."""
     o = options or SynthOptions()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
         frame.to_csv(out / f"{name}.csv", index=False)
+    name = f"Synthetic DTT registry ({o.patients} patients, {o.centers} centers)"
     (out / "study.yaml").write_text(
         f"# SYNTHETIC registry from `ibd-dtt synth` (seed {o.seed}); no real patients.\n"
-        f"study_name: Synthetic DTT registry ({o.patients} patients, {o.centers} centers)\n"
+        f"study_name: {name}\n"
         f"data_cut_date: {o.data_cut.isoformat()}\ndate_format: iso\ncrp_uln_mg_l: 5\n"
     )
     return out
