@@ -510,11 +510,14 @@ def build_site_package(
         report.cohort.patients, min_cell_count, km_resolution
     )
     from ibd_dtt import __version__
+    from ibd_dtt.outcomes.describe import describe_outcome
+    from ibd_dtt.report.render import study_name
 
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "ibd_dtt_version": __version__,
+        "study_name": study_name(report),
         "site": site.strip(),
         "min_cell_count": int(min_cell_count),
         "km_resolution": km_resolution,
@@ -533,6 +536,15 @@ def build_site_package(
                 "windows_version": a.windows.version,
                 "windows_sha256": _sha256_text(a.windows.model_dump_json()),
                 "after_episode": a.windows.after_episode,
+                # labels and full definitions for the pooled report's tables and Methods
+                "outcomes": {
+                    o.id: {"label": o.label, "definition": describe_outcome(o)}
+                    for o in a.definitions.outcomes
+                },
+                "windows": "; ".join(
+                    f"{t.label} = day {t.lower_day} to {t.upper_day} (target day {t.target_day})"
+                    for t in a.windows.timepoints
+                ),
             }
             for a in analyses
         ],
