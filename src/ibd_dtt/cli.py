@@ -504,6 +504,161 @@ def report_command(
     console.print(f"figures: {escape(str(files['figures']))}/")
 
 
+@app.command("share")
+@_guarded
+def share_command(
+    data: DataArg,
+    out: Annotated[Path, typer.Option(help="The site package to write, e.g. site_a.zip.")],
+    site: Annotated[str, typer.Option(help="This site's name in the network, e.g. 'Leuven'.")],
+    config: ConfigOpt = None,
+    definitions: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Definition set (repeatable; the first is the primary analysis): paper, "
+            "stride2, simple, or a YAML file. Every site must use the same."
+        ),
+    ] = None,
+    missing: MissingOpt = None,
+    windows: WindowsOpt = None,
+    after_episode: AfterEpisodeOpt = None,
+    min_cell_count: Annotated[
+        int | None,
+        typer.Option(
+            help="Smallest count shown; smaller counts are suppressed (with secondary "
+            "suppression). Default: study.yaml min_cell_count (5)."
+        ),
+    ] = None,
+    km_steps: Annotated[
+        bool,
+        typer.Option(
+            "--km-steps",
+            help="Share the Kaplan-Meier table day by day (small counts; the pooled curve "
+            "then equals a central one) instead of on a month grid merged until no count is "
+            "small.",
+        ),
+    ] = False,
+    allow_rejected: AllowRejectedOpt = False,
+) -> None:
+    """Write this site's aggregate package for a network study: counts and sufficient
+    statistics only, small cells suppressed, and a summary page for the data-protection
+    officer (docs/network.md)."""
+    from ibd_dtt.network import build_site_package, write_site_package
+    from ibd_dtt.report import build_report
+
+    strategies = missing or ["as-observed"]
+    problems = []
+    if [s for s in strategies if s not in STRATEGIES]:
+        problems.append(f"--missing must be one of {', '.join(STRATEGIES)}")
+    if "mi" in strategies:
+        problems.append("--missing mi has no patient counts to share: use as-observed, nri or locf")
+    if after_episode and after_episode not in _AFTER_EPISODE:
+        problems.append(f"--after-episode must be one of {', '.join(_AFTER_EPISODE)}")
+    if min_cell_count is not None and min_cell_count < 1:
+        problems.append("--min-cell-count must be at least 1")
+    if not site.strip():
+        problems.append("--site needs this site's name")
+    if out.suffix.lower() != ".zip":
+        problems.append("--out must name a .zip file")
+    if problems:
+        for problem in problems:
+            _error(problem)
+        raise typer.Exit(EXIT_UNUSABLE)
+    checkpoint("validate")
+    scored = _load_for_analysis(data, config, allow_rejected)
+    study = scored.validation.config
+    threshold = min_cell_count if min_cell_count is not None else study.min_cell_count
+    analyses = []
+    for d in definitions or ["paper"]:
+        for s in strategies:
+            checkpoint("outcomes")
+            with console.status(f"deriving outcomes ({escape(d)}, {s})"):
+                analyses.append(analyse_registry(scored, d, s, windows, after_episode))
+    screening = analyses[0].screening
+    if "decision" not in screening or not (screening["decision"] == "analysed").any():
+        _print_frame("Patient flow", analyses[0].attrition.set_index("step"))
+        console.print("[bold red]nothing to share[/]: no patient passes the eligibility criteria")
+        raise typer.Exit(EXIT_INVALID)
+    with console.status("counting and suppressing small cells"):
+        report = build_report(scored, analyses)
+        package = build_site_package(report, site, threshold, "steps" if km_steps else "grid")
+        path = write_site_package(package, out)
+    hidden = sum(package.manifest["suppressed_cells"].values())
+    console.print(
+        f"site package for {escape(package.site)}: {escape(str(path))} "
+        f"({len(report.cohort.patients)} patients; {hidden} cells suppressed below "
+        f"{threshold})"
+    )
+    summary = path.with_name(path.stem + ".summary.html")
+    console.print(f"for your data-protection officer: {escape(str(summary))}")
+    if km_steps:
+        console.print(
+            "[yellow]note[/]: --km-steps shares the Kaplan-Meier table day by day, with counts "
+            "that can be below the minimum cell count; the summary page says so"
+        )
+
+
+@app.command("pool")
+@_guarded
+def pool_command(
+    packages: Annotated[
+        list[Path], typer.Argument(help="The sites' packages (.zip from ibd-dtt share).")
+    ],
+    out: Annotated[Path, typer.Option(help="Folder to write the pooled report to.")],
+    ci: Annotated[
+        str, typer.Option(help="Confidence interval for proportions: clopper-pearson, wilson.")
+    ] = "clopper-pearson",
+    paper: Annotated[
+        str, typer.Option(help="Page size of tables.docx and report.pdf: a4 or letter.")
+    ] = "a4",
+    pdf: Annotated[
+        bool | None,
+        typer.Option(
+            "--pdf/--no-pdf",
+            help="Print report.pdf with headless Chromium (default: when installed).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Pool the sites' packages of a network study into one report: summed counts with
+    exact CIs, pooled Kaplan-Meier, means/SDs, approximate medians, and a random-effects
+    meta-analysis across sites with forest plots (docs/network.md)."""
+    from ibd_dtt.network import pool_packages, read_packages, write_pooled_report
+
+    problems = []
+    if ci not in _CI_METHODS:
+        problems.append(f"--ci must be one of {', '.join(_CI_METHODS)}")
+    if paper not in ("a4", "letter"):
+        problems.append("--paper must be a4 or letter")
+    missing_files = [str(p) for p in packages if not p.is_file()]
+    if missing_files:
+        problems.append(f"no such package: {', '.join(missing_files)}")
+    if problems:
+        for problem in problems:
+            _error(problem)
+        raise typer.Exit(EXIT_UNUSABLE)
+    with console.status(f"pooling {len(packages)} site packages"):
+        study = pool_packages(read_packages(packages), ci)
+        files = write_pooled_report(study, out, inputs=tuple(packages), paper=paper, pdf=pdf)
+    table = Table(title="Pooled clinical response", title_justify="left", header_style="bold")
+    table.add_column("outcome")
+    table.add_column("all sites", justify="right")
+    from ibd_dtt.network.report import _headline
+
+    for card in _headline(study):
+        table.add_row(_text(card["label"]), _text(card["value"]))
+    console.print(table)
+    console.print(f"sites: {escape(', '.join(study.sites))}")
+    for note in study.notes:
+        console.print(escape(note))
+    console.print(f"pooled report: {escape(str(files['html']))}")
+    if files["pdf"] is not None:
+        console.print(f"printable report: {escape(str(files['pdf']))}")
+    console.print(
+        f"tables: {escape(str(files['xlsx']))}, {escape(str(files['docx']))}, "
+        f"{escape(str(files['tables']))}/"
+    )
+
+
 @app.command("synth")
 @_guarded
 def synth_command(
@@ -518,9 +673,23 @@ def synth_command(
             "from -x (Center 1) to +x (last center); 0 makes the centers alike."
         ),
     ] = 0.5,
+    split_centers: Annotated[
+        bool,
+        typer.Option(
+            "--split-centers",
+            help="Write one registry folder per center (center-1/, center-2/, ...): the "
+            "sites of a network study (ibd-dtt share, ibd-dtt pool).",
+        ),
+    ] = False,
 ) -> None:
     """Write a SYNTHETIC multicenter DTT registry (CSV folder + study.yaml) in the contract."""
-    from ibd_dtt.synth import SynthOptions, generate_registry, write_registry
+    from ibd_dtt.synth import (
+        SynthOptions,
+        generate_registry,
+        site_folder_name,
+        split_by_center,
+        write_registry,
+    )
 
     if patients < 1 or centers < 1:
         _error("--patients and --centers must be at least 1")
@@ -534,9 +703,16 @@ def synth_command(
     with console.status(f"generating {patients} synthetic patients"):
         tables = generate_registry(options)
         with output_folder(out, kind="synthetic registry") as folder:
-            write_registry(tables, folder, options)
+            if split_centers:
+                for center, part in split_by_center(tables).items():
+                    write_registry(part, folder / site_folder_name(center), options)
+            else:
+                write_registry(tables, folder, options)
     rows = ", ".join(f"{name} {len(frame)}" for name, frame in tables.items())
     console.print(f"synthetic registry (seed {seed}) written to {escape(str(out))}: {rows}")
+    if split_centers:
+        sites = ", ".join(site_folder_name(c) for c in split_by_center(tables))
+        console.print(f"one folder per center (the network's sites): {escape(sites)}")
 
 
 @app.command("template")

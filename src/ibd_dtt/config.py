@@ -6,6 +6,7 @@ Example ``study.yaml``::
     data_cut_date: 2024-01-31
     date_format: iso          # iso | dmy | mdy  (ISO dates are always accepted)
     crp_uln_mg_l: 5           # upper limit of normal for CRP, mg/L
+    min_cell_count: 5         # site packages (ibd-dtt share): smallest count shown
     blank_hbi_complications: missing   # missing | absent (an empty complication = 0 points)
     crp_uln_mg_l_by_center:   # optional per-center override
       Center B: 8
@@ -122,6 +123,13 @@ class StudyConfig(BaseModel):
         "missing-data codes); read as empty, counted in a warning.",
     )
     csv: CsvOptions = CsvOptions()
+    min_cell_count: int = Field(
+        5,
+        ge=1,
+        description="Smallest count a site package (`ibd-dtt share`) may show: counts from 1 "
+        "to this minus 1 are suppressed, with secondary suppression (OHDSI's minCellCount, "
+        "default 5). Set the same value at every site of a network.",
+    )
     allow_identifier_like_text: list[str] = Field(
         default_factory=list,
         description="Free-text columns whose identifier-like values (names after a title, "

@@ -55,6 +55,7 @@ abbreviation or brand from the drug catalogue; `drugs` several, separated by `;`
 | `csv.decimal` | `"."` or `","` | `.` (`,` in semicolon files) |
 | `allow_identifier_like_text` | text columns whose identifier-like values are kept | — |
 | `blank_hbi_complications` | `missing` or `absent`: an empty HBI complication's meaning | missing |
+| `min_cell_count` | smallest count a site package (`ibd-dtt share`) shows | 5 |
 | `redcap_missing_codes` | REDCap missing-data codes read as empty | NI, INV, UNK, NASK, ... |
 
 Configuration errors (a missing, unreadable or non-UTF-8 file, an unknown key, a wrong type,

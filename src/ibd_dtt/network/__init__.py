@@ -10,7 +10,7 @@ from ibd_dtt.network.package import (
     read_site_package,
     write_site_package,
 )
-from ibd_dtt.network.pool import PoolError, PooledStudy, pool_packages, read_packages
+from ibd_dtt.network.pool import PooledStudy, PoolError, pool_packages, read_packages
 from ibd_dtt.network.report import write_pooled_report
 
 __all__ = [

@@ -47,6 +47,10 @@ CONTINUOUS = {
     "hbi": ("Harvey-Bradshaw Index at baseline", "", "baseline", 0.0, 40.0, 1.0),
 }
 
+# whole numbers: each base bin [k, k + 1) holds the single value k, so a quantile that falls
+# in an unmerged bin is exact
+DISCRETE = frozenset({"failed_biologics", "failed_mechanisms", "partial_mayo", "hbi"})
+
 FILES = (
     "attrition.csv",
     "outcome_counts.csv",
@@ -523,7 +527,14 @@ def build_site_package(
         "km_resolution": km_resolution,
         "bins_version": BINS_VERSION,
         "bins": {
-            name: {"low": low, "high": high, "width": width, "unit": unit, "label": label}
+            name: {
+                "low": low,
+                "high": high,
+                "width": width,
+                "unit": unit,
+                "label": label,
+                "discrete": name in DISCRETE,
+            }
             for name, (label, unit, _, low, high, width) in CONTINUOUS.items()
         },
         "ci_method": report.ci_method,
@@ -595,6 +606,7 @@ def write_site_package(package: SitePackage, path: str | Path) -> Path:
                 f"{path} exists and is not an ibd-dtt site package; choose another name"
             ) from None
     files = package_files(package)
+    path.parent.mkdir(parents=True, exist_ok=True)
 
     def write(target: Path) -> None:
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:

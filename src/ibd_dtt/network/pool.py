@@ -158,7 +158,9 @@ def _wide(frame: pd.DataFrame, keys: list[str], column: str = "statistic") -> pd
     values = frame.assign(value=pd.to_numeric(frame["value"], errors="coerce"))
     # unstack, not pivot_table: only the key combinations a site wrote (no cartesian
     # product of outcomes and timepoints that do not go together)
-    return values.set_index([*keys, column])["value"].unstack(column)
+    wide = values.set_index([*keys, column])["value"].unstack(column)
+    # unstack sorts: back to the order the site wrote (outcomes, then timepoints in time)
+    return wide.reindex(pd.MultiIndex.from_frame(values[keys].drop_duplicates()))
 
 
 def pool_outcomes(packages: list[SitePackage], ci_method: str):
@@ -372,7 +374,9 @@ def _moments(frame: pd.DataFrame) -> tuple[int, float | None, float | None]:
     return n, mean, sd
 
 
-def quantile_bounds(bins: pd.DataFrame, p: float) -> tuple[float | None, float, float]:
+def quantile_bounds(
+    bins: pd.DataFrame, p: float, discrete: bool = False
+) -> tuple[float | None, float, float]:
     """(estimate, lower, upper) of the ``p`` quantile of values known only by bins
     (``bin_low``, ``bin_high``, ``value`` = count; several sites' bins may overlap).
 
@@ -380,7 +384,9 @@ def quantile_bounds(bins: pd.DataFrame, p: float) -> tuple[float | None, float, 
     the k-th and (k+1)-th smallest values, and the k-th smallest value lies between the k-th
     smallest bin lower limit and the k-th smallest upper limit (each value counted once
     with its bin's limits). The estimate interpolates linearly within bins (grouped-data
-    quantile).
+    quantile); for whole numbers (``discrete``) it is SPSS's quantile of the bins' values
+    spread evenly over their whole numbers, exact when the quantile falls in unmerged bins
+    [k, k + 1).
 
     >>> b = pd.DataFrame({"bin_low": [0, 10], "bin_high": [10, 20], "value": [5, 5]})
     >>> quantile_bounds(b, 0.5)
@@ -399,6 +405,18 @@ def quantile_bounds(bins: pd.DataFrame, p: float) -> tuple[float | None, float, 
     k_low = int(min(max(np.floor(h), 1), n))
     k_high = int(min(max(np.ceil(h), 1), n))
     lower, upper = float(lows[k_low - 1]), float(highs[k_high - 1])
+    if discrete:
+        # the values of a bin spread evenly over its whole numbers (exact for an unmerged
+        # bin [k, k + 1), which holds k only), then SPSS's quantile of them
+        spread = np.concatenate(
+            [
+                lo + np.floor((np.arange(c) + 0.5) * (hi - lo) / c)
+                for lo, hi, c in zip(b["bin_low"], b["bin_high"], counts, strict=True)
+            ]
+        )
+        estimate = float(np.quantile(np.sort(spread), p, method="weibull"))
+        upper = max(upper - 1.0, lower)  # a whole number in [k, k + 1) is at most k
+        return float(min(max(estimate, lower), upper)), lower, upper
     # grouped-data estimate: invert the piecewise-linear CDF at p * n
     grid = np.unique(np.concatenate([b["bin_low"].to_numpy(float), b["bin_high"].to_numpy(float)]))
     width = (b["bin_high"] - b["bin_low"]).to_numpy(float)
@@ -444,7 +462,8 @@ def pool_continuous(packages: list[SitePackage]) -> pd.DataFrame:
         b = b[b["site"].isin(shown["site"])]
         binned = int(b["value"].sum())
         for name, p in (("q1", 0.25), ("median", 0.5), ("q3", 0.75)):
-            est, low, high = quantile_bounds(b, p) if binned else (None, np.nan, np.nan)
+            discrete = bool(meta.get(variable, {}).get("discrete"))
+            est, low, high = quantile_bounds(b, p, discrete) if binned else (None, np.nan, np.nan)
             row[name], row[f"{name}_low"], row[f"{name}_high"] = est, low, high
         row["binned"] = binned
         row["widest_bin"] = float((b["bin_high"] - b["bin_low"]).max()) if len(b) else np.nan

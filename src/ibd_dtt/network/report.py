@@ -52,6 +52,14 @@ def _left_out_note(frame: pd.DataFrame) -> list[str]:
     ]
 
 
+def _count_text(n, sites: int, left: str) -> str:
+    """A summed count: as is when every site published it, "≥ n †" when some hid theirs
+    (hidden counts are not negative), "suppressed" when no site published it."""
+    if not left:
+        return str(int(n))
+    return "suppressed" if sites == 0 or int(n) == 0 else f"≥ {int(n)} †"
+
+
 def _group_columns(study: PooledStudy, frame: pd.DataFrame) -> list[str]:
     present = set(frame["group"])
     return [g for g in ("all", "UC", "CD", "IBDU") if g in present]
@@ -78,8 +86,10 @@ def table_flow(study: PooledStudy) -> ReportTable:
         {
             "Step": a["step"],
             "Patients": [
-                f"{int(n)}{' †' if left else ''}"
-                for n, left in zip(a["patients"], a["sites_left_out"], strict=True)
+                _count_text(n, sites, left)
+                for n, sites, left in zip(
+                    a["patients"], a["sites"], a["sites_left_out"], strict=True
+                )
             ],
         }
     )
@@ -126,7 +136,7 @@ def table_baseline(study: PooledStudy) -> ReportTable:
                 if recorded and complete:
                     row[sizes[g]] = f"{n} ({round_half_up(100 * n / recorded, 1)})"
                 else:
-                    row[sizes[g]] = f"{n}{' †' if left else ''}"
+                    row[sizes[g]] = _count_text(n, int(lines.loc[g, "sites"]), left)
             rows.append(row)
     if not cont.empty:
         rows.append({"Characteristic": "Measurements"})
@@ -190,6 +200,9 @@ def table_outcomes(study: PooledStudy, definition_set: str, strategy: str) -> Re
                 continue
             row = {"Outcome": f"    {TIMEPOINT_LABELS.get(timepoint, timepoint)}"}
             for g in groups:
+                if g in cells.index and int(cells.loc[g, "sites"]) == 0:
+                    row[sizes[g]] = "suppressed"  # every site hid it: unknown, not zero
+                    continue
                 if g not in cells.index or int(cells.loc[g, "evaluable"]) == 0:
                     row[sizes[g]] = ""
                     continue
@@ -212,7 +225,8 @@ def table_outcomes(study: PooledStudy, definition_set: str, strategy: str) -> Re
         (
             f"Responders/evaluable (%) [95 % CI, {ci}] from the counts summed over the sites "
             "(the same as analysing the patients together). Blank: no evaluable patient "
-            "(e.g. a UC-only outcome in CD).",
+            "(e.g. a UC-only outcome in CD). † the rate of the sites that published the "
+            "count; suppressed: every site hid it.",
             *_left_out_note(o),
         ),
     )
@@ -362,7 +376,11 @@ def table_safety(study: PooledStudy) -> ReportTable:
                     else MISSING
                 )
             elif item == "person_years":
-                row[sizes[g]] = f"{round_half_up(r['value'], 1)}{mark}"
+                row[sizes[g]] = (
+                    "suppressed"
+                    if r["sites"] == 0
+                    else f"{'≥ ' if mark else ''}{round_half_up(r['value'], 1)}{mark}"
+                )
             elif pd.notna(r.get("percent")):
                 row[sizes[g]] = (
                     f"{int(r['value'])} ({round_half_up(r['percent'], 1)}) "
@@ -370,7 +388,7 @@ def table_safety(study: PooledStudy) -> ReportTable:
                     f"{round_half_up(100 * r['ci_high'], 1)}]"
                 )
             else:
-                row[sizes[g]] = f"{int(r['value'])}{mark}"
+                row[sizes[g]] = _count_text(r["value"], int(r["sites"]), r["sites_left_out"])
         rows.append(row)
     return ReportTable(
         "pooled_safety",
@@ -607,14 +625,19 @@ def write_pooled_report(
             for p in study.packages
         ]
         rows += [("Confidence intervals", study.ci_method)]
-        analysed = _sizes(study)["all"]
+        flow = study.attrition.set_index("step")
+        analysed = (
+            f"{int(flow.loc['Analysed', 'patients'])} patients analysed"
+            if "Analysed" in flow.index and not flow.loc["Analysed", "sites_left_out"]
+            else "patients analysed: see the patient flow"
+        )
         page = env.get_template("report.html.j2").render(
             title=title,
             paper={"a4": "A4", "letter": "letter"}[paper],
             margin_mm=MARGIN_MM,
             study=name,
             subtitle=f"Pooled from {len(study.sites)} site packages ({', '.join(study.sites)}) · "
-            f"{analysed.replace('Overall ', '')} · primary analysis "
+            f"{analysed} · primary analysis "
             f"{'/'.join(study.primary_analysis)}",
             suppression="Aggregate data only: every number comes from the sites' packages, in "
             "which small counts were suppressed; † marks a pooled value from which a site was "
