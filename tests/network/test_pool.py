@@ -208,3 +208,23 @@ def test_month_grid_packages_pool_into_a_curve_marked_approximate(network_report
     from ibd_dtt.network.report import table_persistence
 
     assert "approximate" in " ".join(table_persistence(study).notes)
+
+
+def test_pooled_characteristics_equal_the_central_counts(unsuppressed, network_reports):
+    central = build_site_package(network_reports["central"], "central", min_cell_count=1)
+    expected = central.tables["categorical_counts.csv"].set_index(
+        ["table", "variable", "level", "group"]
+    )["value"]
+    pooled = unsuppressed.categorical.set_index(["table", "variable", "level", "group"])
+    # the center is a characteristic too: each site holds one center only
+    shared = [k for k in expected.index if k[1] != "Center"]
+    assert len(shared) > 100
+    left_out = 0
+    for key in shared:
+        if pooled.loc[key, "sites_left_out"]:
+            # a site without the line (nobody exposed to the drug) is named, never zero
+            left_out += 1
+            assert int(pooled.loc[key, "n"]) <= int(expected[key])
+            continue
+        assert int(pooled.loc[key, "n"]) == int(expected[key]), key
+    assert left_out < len(shared) / 10

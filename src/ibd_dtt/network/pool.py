@@ -349,19 +349,22 @@ def pool_categorical(packages: list[SitePackage]) -> pd.DataFrame:
         c = p.tables["categorical_counts.csv"]
         frames.append(c.assign(site=p.site, value=pd.to_numeric(c["value"], errors="coerce")))
     data = pd.concat(frames, ignore_index=True)
-    pooled = (
-        data.groupby(keys, sort=False)
-        .agg(
-            n=("value", lambda v: int(v.sum())),
-            sites=("value", lambda v: int(v.notna().sum())),
-            sites_left_out=(
-                "site",
-                lambda s: "; ".join(sorted(s[data.loc[s.index, "value"].isna()])),
-            ),
+    every = {p.site for p in packages}
+    rows = []
+    for key, block in data.groupby(keys, sort=False):
+        shown = block[block["value"].notna()]
+        # a site without the row did not report it (e.g. no patient exposed to a drug, so
+        # its table has no line for that drug): left out and named, not counted as zero
+        left = sorted(set(block.loc[block["value"].isna(), "site"]) | (every - set(block["site"])))
+        rows.append(
+            dict(
+                zip(keys, key, strict=True),
+                n=int(shown["value"].sum()),
+                sites=len(shown),
+                sites_left_out="; ".join(left),
+            )
         )
-        .reset_index()
-    )
-    return pooled
+    return pd.DataFrame(rows, columns=[*keys, "n", "sites", "sites_left_out"])
 
 
 def _moments(frame: pd.DataFrame) -> tuple[int, float | None, float | None]:
@@ -488,15 +491,17 @@ def pool_safety(packages: list[SitePackage]) -> pd.DataFrame:
         ignore_index=True,
     )
     rows = []
+    every = {p.site for p in packages}
     for (item, group), block in data.groupby(["item", "group"], sort=False):
         shown = block[block["value"].notna()]
+        left = set(block.loc[block["value"].isna(), "site"]) | (every - set(block["site"]))
         rows.append(
             {
                 "item": item,
                 "group": group,
                 "value": float(shown["value"].sum()),
                 "sites": len(shown),
-                "sites_left_out": "; ".join(sorted(block.loc[block["value"].isna(), "site"])),
+                "sites_left_out": "; ".join(sorted(left)),
             }
         )
     value = {(r["item"], r["group"]): r["value"] for r in rows}

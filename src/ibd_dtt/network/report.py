@@ -145,7 +145,9 @@ def table_baseline(study: PooledStudy) -> ReportTable:
             unit = f", {first['unit']}" if first["unit"] else ""
             lines = block.set_index("group")
             mean_row = {"Characteristic": f"    {first['label']}{unit}: mean (SD)"}
-            median_row = {"Characteristic": f"    {first['label']}{unit}: ≈ median (Q1–Q3)"}
+            grid = study.packages[0].manifest["bins"].get(first["variable"], {})
+            width = f", bins of {grid['width']:g}" if grid.get("width") else ""
+            median_row = {"Characteristic": f"    {first['label']}{unit}: ≈ median (Q1–Q3){width}"}
             for g in groups:
                 if g not in lines.index or int(lines.loc[g, "n"]) == 0:
                     mean_row[sizes[g]] = median_row[sizes[g]] = MISSING
