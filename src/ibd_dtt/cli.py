@@ -644,9 +644,17 @@ def pool_command(
     table.add_column("all sites", justify="right")
     from ibd_dtt.network.report import _headline
 
-    for card in _headline(study):
+    cards = _headline(study)
+    for card in cards:
         table.add_row(_text(card["label"]), _text(card["value"]))
-    console.print(table)
+    if cards:
+        console.print(table)
+    else:
+        console.print(
+            "[bold yellow]no pooled clinical response[/]: every site hid its counts (sites "
+            "smaller than their minimum cell count, or no evaluable patient); the report "
+            "lists what could be pooled"
+        )
     console.print(f"sites: {escape(', '.join(study.sites))}")
     for note in study.notes:
         console.print(escape(note))

@@ -171,3 +171,37 @@ def test_pooled_and_by_center_reports_render_in_chromium(network_run, tmp_path):
             # a blank or error page is (almost) one colour; a report has text, tables, figures
             assert ImageStat.Stat(gray).stddev[0] > 20
             assert len(gray.resize((320, 1500)).getcolors(maxcolors=256) or []) > 50
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "paper_cohort"
+
+
+def test_sites_too_small_to_share_anything_pool_without_a_crash_and_say_so(tmp_path):
+    """The paper's three centers (7, 7 and 4 patients) as a network with minimum cell count
+    5: nearly everything is hidden; the pooled report says so instead of printing zeros."""
+    import pandas as pd
+
+    patients = pd.read_csv(EXAMPLE / "patients.csv", dtype=str, keep_default_na=False)
+    packages = []
+    for center in sorted(patients["center"].unique()):
+        folder = tmp_path / center.replace(" ", "-")
+        folder.mkdir()
+        keep = set(patients.loc[patients["center"] == center, "patient_id"])
+        for csv in EXAMPLE.glob("*.csv"):
+            frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+            frame[frame["patient_id"].isin(keep)].to_csv(folder / csv.name, index=False)
+        shutil.copy(EXAMPLE / "study.yaml", folder / "study.yaml")
+        package = tmp_path / f"{folder.name}.zip"
+        shared = runner.invoke(
+            app, ["share", str(folder), "--site", folder.name, "--out", str(package)]
+        )
+        assert shared.exit_code == 0, shared.stdout
+        packages.append(str(package))
+    pooled = runner.invoke(app, ["pool", *packages, "--out", str(tmp_path / "p"), "--no-pdf"])
+    assert pooled.exit_code == 0, pooled.stdout
+    assert "no pooled clinical response" in pooled.stdout
+    flow = pd.read_csv(tmp_path / "p" / "tables" / "pooled_flow.csv").set_index("Step")
+    # 7 + 7 shown, the 4-patient site hidden: at least 14, never "14"
+    assert flow.loc["Analysed", "Patients"] == "≥ 14 †"
+    table = tmp_path / "p" / "tables" / "pooled_outcomes_paper_as-observed.csv"
+    assert "Nothing to show" in table.read_text(encoding="utf-8")

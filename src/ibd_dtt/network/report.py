@@ -460,7 +460,17 @@ def pooled_tables(study: PooledStudy) -> list[ReportTable]:
     tables += [table_meta(study), table_sites(study), table_safety(study)]
     if study.persistence_until_months is not None:
         tables.append(table_persistence(study))
-    return tables
+    return [_never_empty(t) for t in tables]
+
+
+def _never_empty(table: ReportTable) -> ReportTable:
+    """A table with no row says why, rather than printing a bare header (or nothing)."""
+    if len(table.display) and len(table.display.columns):
+        return table
+    from dataclasses import replace
+
+    why = "Nothing to show: every site hid these counts (fewer than its minimum cell count)."
+    return replace(table, display=pd.DataFrame({"Result": [why]}))
 
 
 def pooled_figures(study: PooledStudy) -> list:
