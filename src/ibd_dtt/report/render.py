@@ -283,6 +283,9 @@ ABBREVIATIONS = {
     "SES-CD": "Simple Endoscopic Score for Crohn's Disease",
     "CTCAE": "Common Terminology Criteria for Adverse Events",
     "NR": "not reached",
+    "Dx": "diagnosis",
+    "DL": "DerSimonian-Laird",
+    "PM": "Paule-Mandel",
 }
 
 
