@@ -9,6 +9,11 @@ from openpyxl import Workbook
 
 from ibd_dtt.contract import TABLES
 
+# --doctest-modules would also collect each folder's conftest.py as a module; they all
+# import as "conftest", so collecting one after another folder's was loaded fails with
+# "import file mismatch" (e.g. `pytest tests/network tests/report`). They hold no doctests.
+collect_ignore_glob = ["conftest.py", "*/conftest.py"]
+
 
 def _csv_folder_to_workbook(folder: Path, target: Path, as_dates: bool = True) -> None:
     """Write a CSV folder as an .xlsx workbook, dates as real Excel date cells."""

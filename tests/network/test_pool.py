@@ -197,17 +197,25 @@ def test_packages_that_differ_in_their_analysis_are_refused(site_packages, netwo
         pool_packages([a, build_site_package(other, "Center 3")])
 
 
-def test_month_grid_packages_pool_into_a_curve_marked_approximate(network_reports):
+def test_month_grid_packages_pool_into_an_approximate_overall_curve(network_reports):
+    """The default (month-grid) tables: the overall curve is marked approximate and, on this
+    synthetic network of three 80-patient sites, lies within 2 percentage points of the
+    central one at 3, 6, 9 and 12 months (the figure docs/network.md reports); the UC and
+    CD tables of such small sites are joined into intervals of more than a year, so those
+    curves are not drawn, and the table says why."""
     packages = [build_site_package(network_reports[s], s) for s in SITES]
     study = pool_packages(packages)
     assert not study.persistence_exact
-    km = study.kaplan_meier("all")
-    assert km is not None
-    # patients at risk at time 0 are every site's patients, exactly
-    assert int(km.curve["at_risk"].iloc[0]) == len(network_reports["central"].cohort.patients)
+    pooled = study.kaplan_meier("all").at_times
+    data = persistence_data(network_reports["central"].cohort.patients)
+    central = kaplan_meier(data["months"], data["ended"], (0, 3, 6, 9, 12)).at_times
+    assert (pooled["survival"] - central["survival"]).abs().max() < 0.02
+    assert int(pooled["at_risk"].iloc[0]) == len(data)
     from ibd_dtt.network.report import table_persistence
 
-    assert "approximate" in " ".join(table_persistence(study).notes)
+    notes = " ".join(table_persistence(study).notes)
+    assert "approximate" in notes
+    assert study.kaplan_meier("UC") is None and "No UC or CD curve" in notes
 
 
 def test_pooled_characteristics_equal_the_central_counts(unsuppressed, network_reports):

@@ -402,21 +402,37 @@ def persistence_counts(patients: pd.DataFrame, min_count: int, resolution: str) 
     """Kaplan-Meier risk table of persistence on DTT per group: patients at risk at the
     start of each interval, DTT ended and censored within it.
 
-    ``grid`` (default): month intervals, joined (one partition for all groups) until every
-    count is 0 or at least ``min_count``; the pooled curve is then approximate (events at
-    interval ends). ``steps``: one row per day on which something happens, for a pooled
-    curve equal to the central one; its counts can be small (the manifest and the
-    data-protection summary say so). Either way rows stop before fewer than
-    ``min_count`` patients of any group are at risk.
+    ``grid`` (default): month intervals joined until every count is 0 or at least
+    ``min_count``; the overall curve on its own partition, the diagnosis groups on a
+    coarser one made of whole overall intervals (so that UC + CD = overall never reveals a
+    count inside an interval). The pooled curve is then approximate. ``steps``: one row
+    per day on which something happens, for a pooled curve equal to the central one; its
+    counts can be small (the manifest and the data-protection summary say so). Either way
+    a curve's rows stop before fewer than ``min_count`` patients are at risk.
     """
     data = persistence_data(patients).assign(
         days=patients["duration_days"].astype(float).to_numpy()
     )
-    table = _risk_table(data, _groups(patients), min_count, resolution)
-    if table is None:
-        # a diagnosis group too small to share would be Overall minus the others: share
-        # the Overall curve alone, or nothing
-        table = _risk_table(data, ["all"], min_count, resolution)
+    groups = _groups(patients)
+    if resolution == "steps":
+        rows = _risk_rows(data, groups, min_count, _day_runs(data)) or _risk_rows(
+            data, ["all"], min_count, _day_runs(data)
+        )
+    else:
+        cuts = _month_cuts(data)
+        overall = _counts(data, ["all"], cuts)
+        runs = merge_bins(_stacked(overall), min_count) if len(cuts) > 1 else []
+        rows = _risk_rows(data, ["all"], min_count, (cuts, runs)) if runs else []
+        if rows and len(groups) > 1:
+            # the groups' partition: whole overall intervals, joined further where needed
+            per_run = _counts(data, groups, cuts)
+            coarse = {
+                key: np.array([v[a : b + 1].sum() for a, b in runs]) for key, v in per_run.items()
+            }
+            joined = merge_bins(_stacked(coarse), min_count)
+            if joined:
+                group_runs = [(runs[a][0], runs[b][1]) for a, b in joined]
+                rows += _risk_rows(data, groups[1:], min_count, (cuts, group_runs), groups[1:])
     columns = [
         "group",
         "interval_start_days",
@@ -425,50 +441,60 @@ def persistence_counts(patients: pd.DataFrame, min_count: int, resolution: str) 
         "events",
         "censored",
     ]
-    return pd.DataFrame(table or [], columns=columns)
+    return pd.DataFrame(rows or [], columns=columns)
 
 
-def _risk_table(data: pd.DataFrame, groups: list[str], min_count: int, resolution: str):
-    """Rows of the risk table for ``groups``, or None when the counts cannot be shared."""
-    if resolution == "steps":
-        edges = np.unique(data["days"].to_numpy(float))
-        # an interval per distinct day: [day, next day)
-        cuts = np.append(edges, np.inf)
-    else:
-        top = float(data["days"].max()) if len(data) else 0.0
-        cuts = np.arange(0.0, top + 2 * DAYS_PER_MONTH, DAYS_PER_MONTH)
-    per_group = {}
+def _month_cuts(data: pd.DataFrame) -> np.ndarray:
+    top = float(data["days"].max()) if len(data) else 0.0
+    return np.arange(0.0, top + 2 * DAYS_PER_MONTH, DAYS_PER_MONTH)
+
+
+def _day_runs(data: pd.DataFrame):
+    # an interval per distinct day: [day, next day)
+    cuts = np.append(np.unique(data["days"].to_numpy(float)), np.inf)
+    return cuts, [(i, i) for i in range(len(cuts) - 1)]
+
+
+def _counts(data: pd.DataFrame, groups: list[str], cuts: np.ndarray) -> dict:
+    """{(group, "e"|"c"): events or censorings per interval of ``cuts``}."""
+    out = {}
     for g in groups:
         sub = _in_group(data, g)
         days, ended = sub["days"].to_numpy(float), sub["ended"].to_numpy(bool)
         slot = np.searchsorted(cuts, days, side="right") - 1
-        events = np.bincount(slot[ended], minlength=len(cuts) - 1)[: len(cuts) - 1]
-        censored = np.bincount(slot[~ended], minlength=len(cuts) - 1)[: len(cuts) - 1]
-        per_group[g] = (len(days), events, censored)
-    if resolution == "grid":
-        stacked = pd.DataFrame(
-            {f"{g}:{k}": per_group[g][i] for g in groups for i, k in ((1, "e"), (2, "c"))}
-        )
-        runs = merge_bins(stacked, min_count) if len(stacked) else []
-        if len(stacked) and not runs:
-            return None
-    else:
-        runs = [(i, i) for i in range(len(cuts) - 1)]
+        out[(g, "e")] = np.bincount(slot[ended], minlength=len(cuts) - 1)[: len(cuts) - 1]
+        out[(g, "c")] = np.bincount(slot[~ended], minlength=len(cuts) - 1)[: len(cuts) - 1]
+    return out
+
+
+def _stacked(counts: dict) -> pd.DataFrame:
+    return pd.DataFrame({f"{g}:{k}": v for (g, k), v in counts.items()})
+
+
+def _risk_rows(data, groups, min_count, partition, stop_with=None) -> list[dict] | None:
+    """Rows of the risk table of ``groups`` on ``partition`` (cuts, runs of cut indexes),
+    stopping before fewer than ``min_count`` of any group in ``stop_with`` (default: the
+    groups) are at risk; None when a group is too small to share at all."""
+    cuts, runs = partition
+    counts = _counts(data, groups, cuts)
+    at_risk = {g: len(_in_group(data, g)) for g in groups}
+    if any(0 < n < min_count for n in at_risk.values()):
+        return None
+    watch = stop_with or groups
+    steps = cuts[-1] == np.inf
     rows = []
-    at_risk = {g: per_group[g][0] for g in groups}
     for first, last in runs:
-        if any(0 < at_risk[g] < min_count for g in groups) or all(at_risk[g] == 0 for g in groups):
-            break  # the tail with few at risk is not shared (for any group)
+        if any(0 < at_risk[g] < min_count for g in watch) or all(at_risk[g] == 0 for g in groups):
+            break  # the tail with few at risk is not shared
         for g in groups:
-            e = int(per_group[g][1][first : last + 1].sum())
-            c = int(per_group[g][2][first : last + 1].sum())
+            e = int(counts[(g, "e")][first : last + 1].sum())
+            c = int(counts[(g, "c")][first : last + 1].sum())
             start = float(cuts[first])
-            end = float(cuts[last + 1]) if resolution == "grid" else start
             rows.append(
                 {
                     "group": g,
                     "interval_start_days": start,
-                    "interval_end_days": end,
+                    "interval_end_days": start if steps else float(cuts[last + 1]),
                     "at_risk": at_risk[g],
                     "events": e,
                     "censored": c,

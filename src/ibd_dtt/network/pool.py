@@ -24,7 +24,12 @@ import numpy as np
 import pandas as pd
 
 from ibd_dtt.errors import IbdDttError
-from ibd_dtt.network.package import DAYS_PER_MONTH, SitePackage, read_site_package
+from ibd_dtt.network.package import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    SitePackage,
+    read_site_package,
+)
 from ibd_dtt.stats import fisher_exact_rxc, incidence_rate, kaplan_meier, proportion_ci
 from ibd_dtt.stats.meta import meta_proportions
 
@@ -66,8 +71,7 @@ class PooledStudy:
     def kaplan_meier(self, group: str = "all"):
         """The pooled Kaplan-Meier persistence curve of ``group`` (months), or None."""
         data = self.persistence
-        if group != "all":
-            data = data[data["diagnosis"] == group]
+        data = data[data["curve"] == group]
         if data.empty:
             return None
         times = [t for t in KM_TIMES if t <= (self.persistence_until_months or 0)]
@@ -542,47 +546,66 @@ def pool_safety(packages: list[SitePackage]) -> pd.DataFrame:
 
 def pool_persistence(packages: list[SitePackage]):
     """(pseudo-patients, shown until (months), exact): each site's risk table rebuilt as
-    pseudo-patients (an event or a censoring at each row's time), every pooled duration cut
-    at the shortest follow-up any site shared (censored there), so that the pooled
-    Kaplan-Meier curve and numbers at risk up to that time are those of the central data
-    (day resolution) or approximate (month grid: events at the end of each interval)."""
+    pseudo-patients, one set per curve (``curve``: all, UC, CD ...; ``diagnosis`` is the
+    group for the group curves), every duration cut at the shortest follow-up any site
+    shared for any curve (censored there), so that the pooled Kaplan-Meier curves and
+    numbers at risk up to that time are those of the central data (day resolution) or
+    approximate (month grid: each interval's events and censorings spread evenly over it;
+    numbers at risk exact at the interval limits)."""
+    columns = ["curve", "diagnosis", "months", "ended"]
     tables = [p.tables["persistence_counts.csv"] for p in packages]
     if any(t.empty for t in tables):
-        return pd.DataFrame(columns=["months", "ended", "diagnosis"]), None, False
-    group_sets = [set(t["group"]) - {"all"} for t in tables]
-    use_groups = all(g == group_sets[0] for g in group_sets) and bool(group_sets[0])
+        return pd.DataFrame(columns=columns), None, False
+    curves = set.intersection(*[set(t["group"]) for t in tables])
+    if "all" not in curves:
+        return pd.DataFrame(columns=columns), None, False
     exact = all(p.manifest["km_resolution"] == "steps" for p in packages)
-    frames, ends = [], []
+    # a group curve whose month-grid table has an interval of more than a year within the
+    # first year at some site (a small site: its intervals were joined until no count was
+    # small) would be a straight line through that year: not shown
     for t in tables:
-        rows = t[t["group"] != "all"] if use_groups else t[t["group"] == "all"]
-        time_column = "interval_start_days" if exact else "interval_end_days"
-        site_end = 0.0
-        for group, block in rows.groupby("group", sort=False):
-            times = block[time_column].to_numpy(float)
-            events = block["events"].to_numpy(int)
-            censored = block["censored"].to_numpy(int)
+        grid = t[(t["interval_end_days"] > t["interval_start_days"]) & (t["group"] != "all")]
+        coarse = grid[
+            (grid["interval_start_days"] < DAYS_PER_YEAR)
+            & (grid["interval_end_days"] - grid["interval_start_days"] > DAYS_PER_YEAR)
+        ]
+        curves -= set(coarse["group"])
+    frames, ends = [], []
+    for t, package in zip(tables, packages, strict=True):
+        by_day = package.manifest["km_resolution"] == "steps"
+        for curve, block in t[t["group"].isin(curves)].groupby("group", sort=False):
+            days, ended = [], []
+            for r in block.itertuples(index=False):
+                start = float(r.interval_start_days)
+                width = 0.0 if by_day else float(r.interval_end_days) - start
+                for count, flag in ((int(r.events), True), (int(r.censored), False)):
+                    # a day-level row: on its day; a month-grid row: spread evenly over its
+                    # interval (the actuarial assumption), not piled up at one end
+                    days += list(start + (np.arange(count) + 0.5) / max(count, 1) * width)
+                    ended += [flag] * count
             last = block.iloc[-1]
+            end = float(last["interval_start_days"] if by_day else last["interval_end_days"])
             remaining = int(last["at_risk"] - last["events"] - last["censored"])
-            days = np.concatenate(
-                [np.repeat(times, events), np.repeat(times, censored), [times[-1]] * remaining]
-            )
-            ended = np.concatenate(
-                [np.ones(events.sum(), bool), np.zeros(censored.sum() + remaining, bool)]
-            )
+            days += [end] * remaining
+            ended += [False] * remaining
             frames.append(
                 pd.DataFrame(
-                    {"days": days, "ended": ended, "diagnosis": group if use_groups else ""}
+                    {
+                        "curve": curve,
+                        "diagnosis": "" if curve == "all" else curve,
+                        "days": days,
+                        "ended": ended,
+                    }
                 )
             )
-            site_end = max(site_end, float(times[-1]))
-        ends.append(site_end)
+            ends.append(end)
     data = pd.concat(frames, ignore_index=True)
     until = min(ends)
     beyond = data["days"] > until
     data.loc[beyond, "days"] = until
     data.loc[beyond, "ended"] = False
     data = data.assign(months=data["days"] / DAYS_PER_MONTH)
-    return data[["months", "ended", "diagnosis"]], until / DAYS_PER_MONTH, exact
+    return data[columns], until / DAYS_PER_MONTH, exact
 
 
 def pool_packages(packages: list[SitePackage], ci_method: str | None = None) -> PooledStudy:

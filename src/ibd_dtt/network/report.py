@@ -406,9 +406,8 @@ def table_safety(study: PooledStudy) -> ReportTable:
 
 
 def table_persistence(study: PooledStudy) -> ReportTable:
-    groups = ["all"] + [
-        g for g in ("UC", "CD", "IBDU") if g in set(study.persistence.get("diagnosis", []))
-    ]
+    curves = set(study.persistence.get("curve", []))
+    groups = [g for g in ("all", "UC", "CD", "IBDU") if g in curves]
     sizes = _sizes(study)
     rows, data = [], []
     for g in groups:
@@ -438,6 +437,14 @@ def table_persistence(study: PooledStudy) -> ReportTable:
     notes = [
         f"On DTT, % [95 % CI, log-log] (patients at risk), Kaplan-Meier {how}.",
     ]
+    missing = [g for g in _group_columns(study, study.outcomes) if g not in groups]
+    if missing:
+        notes.append(
+            f"No {' or '.join(missing)} curve: at some site the table for it was joined "
+            "into intervals of more than a year (too few patients for finer intervals at the "
+            "minimum cell count), or the site did not share it; sites can share day-level "
+            "tables (ibd-dtt share --km-steps) where their rules allow."
+        )
     if until is not None:
         notes.append(
             f"Shown up to {round_half_up(until, 1)} months: the shortest follow-up every site "
@@ -496,7 +503,11 @@ def pooled_figures(study: PooledStudy) -> list:
         approx = "" if study.persistence_exact else "approximate (month grid), "
         figures.append(
             save_figure(
-                plot_kaplan_meier(study.persistence, times),
+                plot_kaplan_meier(
+                    study.persistence[study.persistence["curve"] != "all"],
+                    times,
+                    overall=study.persistence[study.persistence["curve"] == "all"],
+                ),
                 "fig2_persistence",
                 f"Kaplan-Meier persistence on DTT, all sites, {approx}up to "
                 f"{round_half_up(until, 1)} months: solid line estimate, dotted lines 95 % CI, "

@@ -297,15 +297,22 @@ def plot_lab_trajectories(visits: pd.DataFrame, patients: pd.DataFrame):
     return fig
 
 
-def plot_kaplan_meier(persistence: pd.DataFrame, times=(0, 3, 6, 9, 12)):
-    """Kaplan-Meier persistence on DTT by diagnosis with a numbers-at-risk table."""
+def plot_kaplan_meier(
+    persistence: pd.DataFrame, times=(0, 3, 6, 9, 12), overall: pd.DataFrame | None = None
+):
+    """Kaplan-Meier persistence on DTT by diagnosis with a numbers-at-risk table
+    (``overall``: the data of the overall curve when it is not all of ``persistence``, as
+    in a pooled network study, where it comes from its own risk tables)."""
     fig, (ax, table_ax) = plt.subplots(
         2, 1, figsize=(5.0, 3.8), gridspec_kw={"height_ratios": [4, 1]}, sharex=True
     )
     groups = ["all"] + [g for g in ("UC", "CD", "IBDU") if g in set(persistence["diagnosis"])]
     at_risk_rows = []
     for group in groups:
-        sub = persistence if group == "all" else persistence[persistence["diagnosis"] == group]
+        if group == "all":
+            sub = persistence if overall is None else overall
+        else:
+            sub = persistence[persistence["diagnosis"] == group]
         km = kaplan_meier(sub["months"], sub["ended"], times=times)
         c = km.curve
         ax.step(
