@@ -9,7 +9,7 @@ day resolution (``--km-steps``), up to the shortest follow-up any site shared.
 Approximate (marked ≈ in the report, with their error bound): medians and quartiles from
 the binned distributions (the true value lies between the bounds written beside it,
 computed from the bin limits), and the Kaplan-Meier curve from month-grid risk tables
-(events placed at the end of each shared interval).
+(events and censorings spread evenly over each shared interval).
 
 A cell a site suppressed is never treated as zero: the pooled value leaves that site out
 and names it (``sites_left_out``), and the report says so under the table.

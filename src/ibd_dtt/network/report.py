@@ -432,7 +432,7 @@ def table_persistence(study: PooledStudy) -> ReportTable:
         "from the sites' day-by-day risk tables: equal to the central Kaplan-Meier estimate"
         if study.persistence_exact
         else "approximate: from the sites' risk tables on a month grid (intervals merged "
-        "until no count was small), each interval's events and censorings placed at its end"
+        "until no count was small), each interval's events and censorings spread evenly over it"
     )
     notes = [
         f"On DTT, % [95 % CI, log-log] (patients at risk), Kaplan-Meier {how}.",
