@@ -236,3 +236,24 @@ def test_pooled_characteristics_equal_the_central_counts(unsuppressed, network_r
             continue
         assert int(pooled.loc[key, "n"]) == int(expected[key]), key
     assert left_out < len(shared) / 10
+
+
+def test_characteristics_by_site_are_each_sites_own_numbers(suppressed, network_reports):
+    from ibd_dtt.network.report import table_site_characteristics
+
+    table = table_site_characteristics(suppressed)
+    data = table.data.set_index("site")
+    for site in SITES:
+        patients = network_reports[site].cohort.patients
+        assert int(data.loc[site, "analysed"]) == len(patients)
+        assert int(data.loc[site, "women"]) == int((patients["sex"] == "F").sum())
+        assert int(data.loc[site, "uc"]) == int((patients["diagnosis"] == "UC").sum())
+        column = next(c for c in table.display.columns if c.startswith(site))
+        age = patients["age_at_diagnosis"].astype(float)
+        shown = table.display.set_index("Characteristic").loc[
+            "Age at diagnosis, years, mean (SD)", column
+        ]
+        mean, sd = (float(v) for v in shown.replace("(", "").replace(")", "").split())
+        # printed to one decimal, rounded half up
+        assert abs(mean - age.mean()) <= 0.05 + 1e-9
+        assert abs(sd - age.std()) <= 0.05 + 1e-9

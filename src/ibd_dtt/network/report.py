@@ -460,11 +460,113 @@ def table_persistence(study: PooledStudy) -> ReportTable:
     )
 
 
+def _site_value(frame: pd.DataFrame, **where) -> float | None:
+    """The one published value of ``frame`` matching ``where`` (None: hidden or absent)."""
+    rows = frame
+    for column, value in where.items():
+        rows = rows[rows[column] == value]
+    if rows.empty:
+        return None
+    value = pd.to_numeric(rows["value"], errors="coerce").iloc[0]
+    return None if pd.isna(value) else float(value)
+
+
+def _share_text(n: float | None, of: float | None) -> str:
+    if n is None or not of:
+        return "suppressed"
+    return f"{int(n)} ({round_half_up(100 * n / of, 1)})"
+
+
+def _mean_sd_text(moments: pd.DataFrame, variable: str) -> str:
+    r = moments[(moments["variable"] == variable) & (moments["group"] == "all")]
+    if r.empty:
+        return MISSING
+    if pd.isna(r["n"].iloc[0]):
+        return "suppressed"
+    n, total, squares = (float(r[c].iloc[0]) for c in ("n", "sum", "sum_squares"))
+    if n < 2:
+        return MISSING
+    mean = total / n
+    sd = max(0.0, (squares - n * mean**2) / (n - 1)) ** 0.5
+    return f"{round_half_up(mean, 1)} ({round_half_up(sd, 1)})"
+
+
+def table_site_characteristics(study: PooledStudy) -> ReportTable:
+    """A few characteristics per site, from each site's own package (as it published them:
+    what a site hid reads "suppressed"): patients analysed, women, UC, age at diagnosis and
+    time on DTT (mean, SD), patients with an adverse event and the incidence of adverse
+    events per 100 patient-years."""
+    rows, data = [], []
+    labels = [
+        "Patients analysed, n",
+        "Women, n (%)",
+        "Ulcerative colitis, n (%)",
+        "Age at diagnosis, years, mean (SD)",
+        "Time on DTT, months, mean (SD)",
+        "Patients with ≥ 1 adverse event, n (%)",
+        "Adverse events per 100 patient-years",
+    ]
+    columns = {}
+    for p in study.packages:
+        cat, mom = p.tables["categorical_counts.csv"], p.tables["continuous_moments.csv"]
+        safety = p.tables["safety_counts.csv"]
+        analysed = _site_value(p.tables["attrition.csv"], step="Analysed")
+        base = {"table": "table1_baseline", "group": "all"}
+        total = _site_value(cat, variable="Sex", level="total", **base)
+        women = _site_value(cat, variable="Sex", level="F", **base)
+        uc = _site_value(cat, table="table1_baseline", variable="Sex", level="total", group="UC")
+        with_ae = _site_value(safety, item="patients_with_adverse_event", group="all")
+        events = _site_value(safety, item="adverse_events", group="all")
+        years = _site_value(safety, item="person_years", group="all")
+
+        rate = (
+            round_half_up(100 * events / years, 1) if events is not None and years else "suppressed"
+        )
+        columns[f"{p.site} (N={int(analysed)})" if analysed else p.site] = [
+            str(int(analysed)) if analysed is not None else "suppressed",
+            _share_text(women, total),
+            _share_text(uc, total),
+            _mean_sd_text(mom, "age_at_diagnosis"),
+            _mean_sd_text(mom, "duration_months"),
+            _share_text(with_ae, total),
+            rate,
+        ]
+        data.append(
+            {
+                "site": p.site,
+                "analysed": analysed,
+                "patients": total,
+                "women": women,
+                "uc": uc,
+                "patients_with_adverse_event": with_ae,
+                "adverse_events": events,
+                "person_years": years,
+            }
+        )
+    rows = pd.DataFrame({"Characteristic": labels, **columns})
+    return ReportTable(
+        "pooled_site_characteristics",
+        "Characteristics by site",
+        pd.DataFrame(data),
+        rows,
+        (
+            "Each site's own numbers as its package published them; 'suppressed': the site "
+            "hid the count (fewer than its minimum cell count). Means (SD) from the site's "
+            "counts, sums and sums of squares.",
+        ),
+    )
+
+
 def pooled_tables(study: PooledStudy) -> list[ReportTable]:
     tables = [table_flow(study), table_baseline(study)]
     for a in study.packages[0].manifest["analyses"]:
         tables.append(table_outcomes(study, a["definition_set"], a["strategy"]))
-    tables += [table_meta(study), table_sites(study), table_safety(study)]
+    tables += [
+        table_meta(study),
+        table_sites(study),
+        table_site_characteristics(study),
+        table_safety(study),
+    ]
     if study.persistence_until_months is not None:
         tables.append(table_persistence(study))
     return [_never_empty(t) for t in tables]
