@@ -22,6 +22,11 @@ MODELS = ("mixed model", "GEE")
 # (about 9 s per fit at 10 000 patients). Both give the same estimates (tested: within
 # 1e-5, MixedLM's own optimiser tolerance).
 MIXEDLM_MAX_PATIENTS = 1000
+# Likewise for the GEE: above this many patients the closed-form exchangeable GEE below
+# replaces statsmodels GEE (which loops over patients in Python: about 1.4 s per fit at
+# 10 000 patients); it runs statsmodels' own iteration and gives the same numbers (tested).
+GEE_MAX_PATIENTS = 1000
+GEE_MAXITER, GEE_CTOL = 60, 1e-6  # statsmodels GEE.fit defaults
 
 
 def random_intercept_reml(frame: pd.DataFrame, present: list[str]):
@@ -87,6 +92,72 @@ def random_intercept_reml(frame: pd.DataFrame, present: list[str]):
     )
 
 
+def exchangeable_gee(frame: pd.DataFrame, present: list[str]):
+    """GEE of ``value ~ visit`` (Gaussian, identity link) with an exchangeable working
+    correlation and robust (sandwich) covariance, vectorised over patients.
+
+    It repeats statsmodels ``GEE.fit`` step by step (defaults: OLS start, one mean update
+    then one moment update of the correlation rho per iteration, stop when the score norm
+    is below 1e-6 after at least one rho update, at most 60 iterations). The inverse of a
+    patient's exchangeable correlation matrix is I / (1 - rho) - c J with
+    c = rho / ((1 - rho) (1 + (n_i - 1) rho)) (Liang & Zeger, Biometrika 1986), so every
+    sum over patients is a sum of per-patient sums. Returns (params, robust covariance,
+    converged), as statsmodels' ``params`` and ``cov_params()``.
+    """
+    codes = pd.Categorical(frame["visit"], categories=present).codes
+    n_obs, n_par = len(frame), len(present)
+    x = np.zeros((n_obs, n_par))
+    x[:, 0] = 1.0
+    for k in range(1, n_par):
+        x[:, k] = codes == k
+    y = frame["value"].to_numpy(float)
+    group = pd.factorize(frame["patient_id"])[0]
+    sizes = np.bincount(group).astype(float)
+    n_groups = len(sizes)
+
+    def sums(values: np.ndarray) -> np.ndarray:  # per-patient sums of each column
+        out = np.zeros((n_groups, values.shape[1]))
+        np.add.at(out, group, values)
+        return out
+
+    sx = sums(x)  # per-patient column sums of the design
+    xtx = x.T @ x
+    n_pairs = float(np.sum(sizes * (sizes - 1) / 2))
+
+    def pieces(params: np.ndarray, rho: float):
+        resid = y - x @ params
+        c = rho / (1.0 - rho) / (1.0 + rho * (sizes - 1))
+        sr = np.bincount(group, weights=resid, minlength=n_groups)
+        bmat = xtx / (1.0 - rho) - (sx * c[:, None]).T @ sx
+        per_patient = sums(x * resid[:, None]) / (1.0 - rho) - sx * (c * sr)[:, None]
+        return resid, sr, bmat, per_patient
+
+    params = np.linalg.lstsq(x, y, rcond=None)[0]  # statsmodels starts from the GLM (OLS)
+    rho, converged = 0.0, False
+    for updates in range(GEE_MAXITER):  # one rho update per iteration
+        _, _, bmat, per_patient = pieces(params, rho)
+        score = per_patient.sum(axis=0)
+        params = params + np.linalg.solve(bmat, score)
+        if np.sqrt(np.sum(score**2)) < GEE_CTOL and updates > 0:
+            converged = True
+            break
+        # statsmodels' Exchangeable.update: moment estimator with ddof = parameters
+        resid, sr, _, _ = pieces(params, rho)
+        ssr = float(resid @ resid)
+        scale = ssr / (n_obs - n_par)
+        pair_sum = float(np.sum((sr**2 - np.bincount(group, weights=resid**2)) / 2)) / scale
+        rho = pair_sum / (n_pairs - n_par)
+    _, _, bmat, per_patient = pieces(params, rho)
+    bread = np.linalg.inv(bmat)
+    robust = bread @ (per_patient.T @ per_patient) @ bread
+    names = ["Intercept", *[f"C(visit)[T.{v}]" for v in present[1:]]]
+    return (
+        pd.Series(params, index=names),
+        pd.DataFrame(robust, index=names, columns=names),
+        converged,
+    )
+
+
 def estimated_means(
     data: pd.DataFrame, visits: list[str], confidence: float = 0.95
 ) -> pd.DataFrame:
@@ -129,6 +200,10 @@ def estimated_means(
                         fit.fe_params,
                         fit.cov_params().loc[fit.fe_params.index, fit.fe_params.index],
                     )
+                elif frame["patient_id"].nunique() > GEE_MAX_PATIENTS:
+                    params, cov, converged = exchangeable_gee(frame, present)
+                    if not converged:
+                        note = "did not fully converge"
                 else:
                     fit = smf.gee(
                         "value ~ C(visit)",
