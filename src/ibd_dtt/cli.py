@@ -337,6 +337,30 @@ _AFTER_EPISODE = ("exclude", "include_after_deescalation", "include")
 _CI_METHODS = ("clopper-pearson", "wilson")
 
 
+def _analysis_option_problems(strategies: list[str], after_episode: str | None) -> list[str]:
+    """What is wrong with --missing and --after-episode (report and share take both)."""
+    problems = []
+    if [s for s in strategies if s not in STRATEGIES]:
+        problems.append(f"--missing must be one of {', '.join(STRATEGIES)}")
+    if after_episode and after_episode not in _AFTER_EPISODE:
+        problems.append(f"--after-episode must be one of {', '.join(_AFTER_EPISODE)}")
+    return problems
+
+
+def _stop_on(problems: list[str]) -> None:
+    """Print every problem with the command line, one per line, and exit 2 if there is one."""
+    for problem in problems:
+        _error(problem)
+    if problems:
+        raise typer.Exit(EXIT_UNUSABLE)
+
+
+def _nobody_analysed(analysis) -> bool:
+    """True when no patient passed the eligibility criteria (the flow says where each left)."""
+    screening = analysis.screening
+    return "decision" not in screening or not (screening["decision"] == "analysed").any()
+
+
 @app.command("report")
 @_guarded
 def report_command(
@@ -406,11 +430,7 @@ def report_command(
 
     definition_sets = definitions or ["paper"]
     strategies = missing or ["as-observed"]
-    problems = []
-    if [s for s in strategies if s not in STRATEGIES]:
-        problems.append(f"--missing must be one of {', '.join(STRATEGIES)}")
-    if after_episode and after_episode not in _AFTER_EPISODE:
-        problems.append(f"--after-episode must be one of {', '.join(_AFTER_EPISODE)}")
+    problems = _analysis_option_problems(strategies, after_episode)
     if ci not in _CI_METHODS:
         problems.append(f"--ci must be one of {', '.join(_CI_METHODS)}")
     if min_cell_count < 0:
@@ -432,10 +452,7 @@ def report_command(
         )
     if problem := _jobs_problem(jobs):
         problems.append(problem)
-    if problems:
-        for problem in problems:
-            _error(problem)
-        raise typer.Exit(EXIT_UNUSABLE)
+    _stop_on(problems)
     checkpoint("validate")
     scored = _load_for_analysis(data, config, allow_rejected)
     from ibd_dtt.report import build_report, write_report
@@ -448,8 +465,7 @@ def report_command(
             checkpoint("outcomes")
             analyses.append(analyse_registry(scored, d, s, windows, after_episode, jobs=jobs))
             progress.update(task, completed=1)
-        screening = analyses[0].screening
-        if "decision" not in screening or not (screening["decision"] == "analysed").any():
+        if _nobody_analysed(analyses[0]):
             progress.stop()
             _print_frame("Patient flow", analyses[0].attrition.set_index("step"))
             console.print(
@@ -546,23 +562,16 @@ def share_command(
     from ibd_dtt.report import build_report
 
     strategies = missing or ["as-observed"]
-    problems = []
-    if [s for s in strategies if s not in STRATEGIES]:
-        problems.append(f"--missing must be one of {', '.join(STRATEGIES)}")
+    problems = _analysis_option_problems(strategies, after_episode)
     if "mi" in strategies:
         problems.append("--missing mi has no patient counts to share: use as-observed, nri or locf")
-    if after_episode and after_episode not in _AFTER_EPISODE:
-        problems.append(f"--after-episode must be one of {', '.join(_AFTER_EPISODE)}")
     if min_cell_count is not None and min_cell_count < 1:
         problems.append("--min-cell-count must be at least 1")
     if not site.strip():
         problems.append("--site needs this site's name")
     if out.suffix.lower() != ".zip":
         problems.append("--out must name a .zip file")
-    if problems:
-        for problem in problems:
-            _error(problem)
-        raise typer.Exit(EXIT_UNUSABLE)
+    _stop_on(problems)
     checkpoint("validate")
     scored = _load_for_analysis(data, config, allow_rejected)
     study = scored.validation.config
@@ -573,8 +582,7 @@ def share_command(
             checkpoint("outcomes")
             with console.status(f"deriving outcomes ({escape(d)}, {s})"):
                 analyses.append(analyse_registry(scored, d, s, windows, after_episode))
-    screening = analyses[0].screening
-    if "decision" not in screening or not (screening["decision"] == "analysed").any():
+    if _nobody_analysed(analyses[0]):
         _print_frame("Patient flow", analyses[0].attrition.set_index("step"))
         console.print("[bold red]nothing to share[/]: no patient passes the eligibility criteria")
         raise typer.Exit(EXIT_INVALID)
@@ -632,19 +640,16 @@ def pool_command(
     missing_files = [str(p) for p in packages if not p.is_file()]
     if missing_files:
         problems.append(f"no such package: {', '.join(missing_files)}")
-    if problems:
-        for problem in problems:
-            _error(problem)
-        raise typer.Exit(EXIT_UNUSABLE)
+    _stop_on(problems)
     with console.status(f"pooling {len(packages)} site packages"):
         study = pool_packages(read_packages(packages), ci)
         files = write_pooled_report(study, out, inputs=tuple(packages), paper=paper, pdf=pdf)
     table = Table(title="Pooled clinical response", title_justify="left", header_style="bold")
     table.add_column("outcome")
     table.add_column("all sites", justify="right")
-    from ibd_dtt.network.report import _headline
+    from ibd_dtt.network.report import pooled_headline
 
-    cards = _headline(study)
+    cards = pooled_headline(study)
     for card in cards:
         table.add_row(_text(card["label"]), _text(card["value"]))
     if cards:

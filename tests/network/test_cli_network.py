@@ -3,7 +3,7 @@ share at each site, pool at the coordinator; clear one-line errors; the pooled a
 by-center reports rendered in headless Chromium with their forest plots."""
 
 import shutil
-import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -11,9 +11,12 @@ import pytest
 from PIL import Image, ImageStat
 from typer.testing import CliRunner
 
+# the print and browser helpers shared with tests/report (tests are not a package)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
+from print_checks import CHROMIUM, chromium_screenshot
+
 from ibd_dtt.cli import app
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 runner = CliRunner()
 
 
@@ -122,27 +125,6 @@ def test_pool_and_share_refuse_with_one_line_and_exit_2(network_run, tmp_path):
     assert mi.exit_code == 2 and "--missing mi" in mi.stdout
 
 
-def _screenshot(html: Path, shot: Path, profile: Path) -> Image.Image:
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        "--hide-scrollbars",
-        "--window-size=1280,6000",
-        f"--screenshot={shot}",
-        html.as_uri(),
-    ]
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
-    return Image.open(shot)
-
-
 @pytest.mark.skipif(
     CHROMIUM is None,
     reason="Chromium not installed (apt-get install chromium); .ci/run installs it",
@@ -165,7 +147,10 @@ def test_pooled_and_by_center_reports_render_in_chromium(network_run, tmp_path):
     ):
         assert (html.parent / "figures" / f"{forest}.png").exists()
         assert caption in html.read_text(encoding="utf-8")  # the forest plot's caption
-        with _screenshot(html, tmp_path / f"{forest}.png", tmp_path / f"profile-{forest}") as img:
+        shot = chromium_screenshot(
+            html, tmp_path / f"{forest}.png", tmp_path / f"profile-{forest}", height=6000
+        )
+        with Image.open(shot) as img:
             assert img.size == (1280, 6000)
             gray = img.convert("L")
             # a blank or error page is (almost) one colour; a report has text, tables, figures

@@ -12,6 +12,29 @@ from pathlib import Path
 
 PDFTOTEXT = shutil.which("pdftotext")
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def chromium_screenshot(html: Path, shot: Path, profile: Path, height: int = 4000) -> Path:
+    """A 1280 px wide screenshot of a page as headless Chromium shows it, offline."""
+    command = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--hide-scrollbars",
+        f"--window-size=1280,{height}",
+        f"--screenshot={shot}",
+        html.as_uri(),
+    ]
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    return shot
 
 
 def docx_to_pdf(docx: Path, out_dir: Path) -> Path:

@@ -4,13 +4,11 @@
 """
 
 import re
-import shutil
 import subprocess
 
 import pytest
 from PIL import Image, ImageStat
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from print_checks import CHROMIUM, chromium_screenshot
 
 
 @pytest.mark.skipif(
@@ -19,24 +17,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 )
 def test_report_renders_in_headless_chromium(written_report, tmp_path):
     _, files = written_report
-    shot = tmp_path / "report.png"
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--hide-scrollbars",
-        "--window-size=1280,4000",
-        f"--screenshot={shot}",
-        files["html"].as_uri(),
-    ]
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    shot = chromium_screenshot(files["html"], tmp_path / "report.png", tmp_path / "profile")
     with Image.open(shot) as img:
         assert img.size == (1280, 4000)
         gray = img.convert("L")

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ibd_dtt.episodes.episodes import DAYS_PER_MONTH
 from ibd_dtt.errors import IbdDttError
 from ibd_dtt.network.disclosure import merge_bins, suppress_cells
 from ibd_dtt.report.safety import DAYS_PER_YEAR, persistence_data
@@ -27,7 +28,6 @@ from ibd_dtt.report.safety import DAYS_PER_YEAR, persistence_data
 FORMAT = "ibd-dtt site package"
 FORMAT_VERSION = 1
 BINS_VERSION = "1"
-DAYS_PER_MONTH = 30.4375
 KM_RESOLUTIONS = ("grid", "steps")
 GROUP_ORDER = ("all", "UC", "CD", "IBDU")
 
@@ -266,15 +266,12 @@ def continuous_tables(report, group_suppressed: dict[str, bool], min_count: int)
     group's size is hidden or fewer than ``min_count`` values are recorded, and then in
     another group too, so all = UC + CD cannot give it back), and counts in bins merged on
     one partition for all groups until no count is small."""
-    patients = report.cohort.patients.set_index("patient_id")
+    patients = report.cohort.patients
+    groups = _groups(patients)
+    ids = {g: _in_group(patients, g)["patient_id"] for g in groups}
     moments, bins = [], []
     for name, series in _continuous_values(report).items():
-        groups = _groups(patients.reset_index())
-        per_group = {}
-        for g in groups:
-            ids = _in_group(patients.reset_index(), g)["patient_id"]
-            v = series.reindex(ids).dropna().to_numpy(float)
-            per_group[g] = v
+        per_group = {g: series.reindex(ids[g]).dropna().to_numpy(float) for g in groups}
         reason = pd.Series(
             {
                 g: "primary" if (group_suppressed.get(g) or 0 < len(v) < min_count) else ""
@@ -415,8 +412,9 @@ def persistence_counts(patients: pd.DataFrame, min_count: int, resolution: str) 
     )
     groups = _groups(patients)
     if resolution == "steps":
-        rows = _risk_rows(data, groups, min_count, _day_runs(data)) or _risk_rows(
-            data, ["all"], min_count, _day_runs(data)
+        by_day = _day_runs(data)
+        rows = _risk_rows(data, groups, min_count, by_day) or _risk_rows(
+            data, ["all"], min_count, by_day
         )
     else:
         cuts = _month_cuts(data)

@@ -212,7 +212,7 @@ def pool_outcomes(packages: list[SitePackage], ci_method: str):
     return pooled, sites
 
 
-def meta_analyse(site_rows: pd.DataFrame, pooled: pd.DataFrame, ci_method: str) -> pd.DataFrame:
+def meta_analyse(site_rows: pd.DataFrame, pooled: pd.DataFrame) -> pd.DataFrame:
     """Random-effects meta-analysis (DerSimonian-Laird and Paule-Mandel) of the sites'
     proportions for every outcome x timepoint of group "all", with Fisher's exact test
     across sites; sites whose counts were suppressed are left out and listed."""
@@ -613,7 +613,7 @@ def pool_packages(packages: list[SitePackage], ci_method: str | None = None) -> 
     notes = check_compatible(packages)
     ci_method = ci_method or packages[0].manifest["ci_method"]
     pooled, site_rows = pool_outcomes(packages, ci_method)
-    meta = meta_analyse(site_rows, pooled, ci_method)
+    meta = meta_analyse(site_rows, pooled)
     persistence, until, exact = pool_persistence(packages)
     return PooledStudy(
         packages=tuple(packages),

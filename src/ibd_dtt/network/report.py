@@ -3,26 +3,22 @@ as HTML (and PDF with Chromium), Excel, Word and CSV, with the report's own rend
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import json
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ibd_dtt import __version__
-from ibd_dtt.network.pool import KM_TIMES, PooledStudy, forest_rates
+from ibd_dtt.network.pool import KM_TIMES, OUTCOME_KEYS, PooledStudy, forest_rates
 from ibd_dtt.outputs import neutralise_formulas, output_folder
 from ibd_dtt.report.followup import MAIN_OUTCOMES, TIMEPOINT_LABELS
-from ibd_dtt.report.layout import MARGIN_MM, PAPER_SIZES
+from ibd_dtt.report.layout import PAPER_SIZES
 from ibd_dtt.report.model import ReportTable
 from ibd_dtt.stats.format import (
     MISSING,
     format_pvalue,
     format_rate_cell,
     round_half_up,
-    typeset,
 )
 
 GROUP_LABELS = {"all": "Overall", "UC": "UC", "CD": "CD", "IBDU": "IBDU"}
@@ -60,13 +56,20 @@ def _count_text(n, sites: int, left: str) -> str:
     return "suppressed" if sites == 0 or int(n) == 0 else f"≥ {int(n)} †"
 
 
-def _group_columns(study: PooledStudy, frame: pd.DataFrame) -> list[str]:
+def _group_columns(frame: pd.DataFrame) -> list[str]:
     present = set(frame["group"])
     return [g for g in ("all", "UC", "CD", "IBDU") if g in present]
 
 
-def _sizes(study: PooledStudy) -> dict[str, str]:
+def _analysed(study: PooledStudy) -> int | None:
+    """Patients analysed at all sites, or None when a site hid its number."""
     flow = study.attrition.set_index("step")
+    if "Analysed" in flow.index and not flow.loc["Analysed", "sites_left_out"]:
+        return int(flow.loc["Analysed", "patients"])
+    return None
+
+
+def _sizes(study: PooledStudy) -> dict[str, str]:
     sizes = {}
     cat = study.categorical
     sex = cat[(cat["variable"] == "Sex") & (cat["level"] == "total")].set_index("group")
@@ -75,8 +78,8 @@ def _sizes(study: PooledStudy) -> dict[str, str]:
             sizes[g] = f"{GROUP_LABELS[g]} (N={int(sex.loc[g, 'n'])})"
         else:
             sizes[g] = GROUP_LABELS[g]
-    if "Analysed" in flow.index and not flow.loc["Analysed", "sites_left_out"]:
-        sizes["all"] = f"Overall (N={int(flow.loc['Analysed', 'patients'])})"
+    if (analysed := _analysed(study)) is not None:
+        sizes["all"] = f"Overall (N={analysed})"
     return sizes
 
 
@@ -104,7 +107,7 @@ def table_flow(study: PooledStudy) -> ReportTable:
 
 def table_baseline(study: PooledStudy) -> ReportTable:
     cat, cont = study.categorical, study.continuous
-    groups = _group_columns(study, cat)
+    groups = _group_columns(cat)
     sizes = _sizes(study)
     rows = []
     for (table, variable), block in cat.groupby(["table", "variable"], sort=False):
@@ -189,7 +192,7 @@ def table_outcomes(study: PooledStudy, definition_set: str, strategy: str) -> Re
     labels = _labels(study)
     o = study.outcomes
     o = o[(o["definition_set"] == definition_set) & (o["strategy"] == strategy)]
-    groups = _group_columns(study, o)
+    groups = _group_columns(o)
     sizes = _sizes(study)
     rows = []
     for outcome, block in o.groupby("outcome", sort=False):
@@ -243,7 +246,7 @@ def table_meta(study: PooledStudy) -> ReportTable:
         & (m["strategy"] == strategy)
         & m["outcome"].isin(FOREST_OUTCOMES)
     ]
-    pooled = study.outcomes.set_index(OUTCOME_INDEX)
+    pooled = study.outcomes.set_index(OUTCOME_KEYS)
     rows = []
     for r in m.to_dict("records"):
         key = (definition_set, strategy, r["outcome"], r["timepoint"], "all")
@@ -296,9 +299,6 @@ def table_meta(study: PooledStudy) -> ReportTable:
     )
 
 
-OUTCOME_INDEX = ["definition_set", "strategy", "outcome", "timepoint", "group"]
-
-
 def table_sites(study: PooledStudy) -> ReportTable:
     labels = _labels(study)
     rates = forest_rates(study, FOREST_OUTCOMES)
@@ -344,7 +344,7 @@ def table_sites(study: PooledStudy) -> ReportTable:
 
 def table_safety(study: PooledStudy) -> ReportTable:
     s = study.safety
-    groups = _group_columns(study, s)
+    groups = _group_columns(s)
     sizes = _sizes(study)
     names = {
         "patients_with_adverse_event": "Patients with ≥ 1 adverse event, n (%) [95 % CI]",
@@ -437,7 +437,7 @@ def table_persistence(study: PooledStudy) -> ReportTable:
     notes = [
         f"On DTT, % [95 % CI, log-log] (patients at risk), Kaplan-Meier {how}.",
     ]
-    missing = [g for g in _group_columns(study, study.outcomes) if g not in groups]
+    missing = [g for g in _group_columns(study.outcomes) if g not in groups]
     if missing:
         notes.append(
             f"No {' or '.join(missing)} curve: at some site the table for it was joined "
@@ -646,7 +646,8 @@ def _methods(study: PooledStudy) -> list[str]:
     ]
 
 
-def _headline(study: PooledStudy) -> list[dict]:
+def pooled_headline(study: PooledStudy) -> list[dict]:
+    """The pooled clinical response at each timepoint (the report's and console's headline)."""
     definition_set, strategy = study.primary_analysis
     o = study.outcomes
     o = o[
@@ -682,21 +683,20 @@ def write_pooled_report(
     """Write the pooled report (report.html, report.pdf with Chromium, tables.xlsx,
     tables.docx, tables/*.csv with the numbers, figures/), whole or not at all."""
     from ibd_dtt.report.figure_inputs import write_figures
-    from ibd_dtt.report.pdf import find_chromium, print_to_pdf
+    from ibd_dtt.report.pdf import print_to_pdf
     from ibd_dtt.report.render import (
-        _for_documents,
-        _html_table,
-        print_layout,
+        DEFAULT_STUDY_NAME,
+        prints_pdf,
+        render_report_page,
         typeset_table,
-        write_docx,
-        write_xlsx,
+        write_table_documents,
     )
 
     if paper not in PAPER_SIZES:
         raise ValueError(f"paper must be one of {sorted(PAPER_SIZES)}, not {paper!r}")
     tables = [typeset_table(t) for t in pooled_tables(study)]
     figures = pooled_figures(study)
-    name = study.packages[0].manifest.get("study_name") or "Dual-targeted therapy in IBD"
+    name = study.packages[0].manifest.get("study_name") or DEFAULT_STUDY_NAME
     title = f"{name}: pooled network report"
     with output_folder(out_dir, inputs, kind="pooled report") as out:
         (out / "tables").mkdir()
@@ -713,10 +713,7 @@ def write_pooled_report(
             neutralise_formulas(frame.copy()).to_csv(
                 out / "tables" / f"{label}.data.csv", index=False
             )
-        write_xlsx(tables, out / "tables.xlsx", title)
-        documents = [_for_documents(t) for t in tables]
-        layouts = {t.key: print_layout(t, paper) for t in documents}
-        write_docx(documents, out / "tables.docx", title, (), paper, layouts)
+        documents, layouts = write_table_documents(tables, out, title, paper)
         write_figures(figures, out / "figures")
         provenance = {
             "ibd_dtt_version": __version__,
@@ -736,10 +733,6 @@ def write_pooled_report(
         (out / "provenance.json").write_text(
             json.dumps(provenance, indent=2, sort_keys=True) + "\n"
         )
-        env = Environment(
-            loader=PackageLoader("ibd_dtt.report", "templates"),
-            autoescape=select_autoescape(["html", "j2"]),
-        )
         rows = [("ibd-dtt version (pooling)", __version__)]
         rows += [
             (
@@ -750,50 +743,33 @@ def write_pooled_report(
             for p in study.packages
         ]
         rows += [("Confidence intervals", study.ci_method)]
-        flow = study.attrition.set_index("step")
-        analysed = (
-            f"{int(flow.loc['Analysed', 'patients'])} patients analysed"
-            if "Analysed" in flow.index and not flow.loc["Analysed", "sites_left_out"]
-            else "patients analysed: see the patient flow"
-        )
-        page = env.get_template("report.html.j2").render(
+        analysed = _analysed(study)
+        page = render_report_page(
             title=title,
-            paper={"a4": "A4", "letter": "letter"}[paper],
-            margin_mm=MARGIN_MM,
+            paper=paper,
             study=name,
             subtitle=f"Pooled from {len(study.sites)} site packages ({', '.join(study.sites)}) · "
-            f"{analysed} · primary analysis "
-            f"{'/'.join(study.primary_analysis)}",
+            + (
+                f"{analysed} patients analysed"
+                if analysed is not None
+                else "patients analysed: see the patient flow"
+            )
+            + f" · primary analysis {'/'.join(study.primary_analysis)}",
             suppression="Aggregate data only: every number comes from the sites' packages, in "
             "which small counts were suppressed; † marks a pooled value from which a site was "
             "left out because it had hidden the count.",
             alerts=(),
-            headline=_headline(study),
-            methods=[typeset(p) for p in _methods(study)],
-            results=[typeset(n) for n in study.notes],
-            tables=[
-                {
-                    "key": t.key,
-                    "title": t.title,
-                    "notes": t.notes,
-                    "html": _html_table(t, layouts[t.key].widths_mm),
-                    "print": layouts[t.key],
-                }
-                for t in documents
-            ],
-            figures=[
-                {
-                    "name": f.name,
-                    "title": f.title,
-                    "png_base64": base64.b64encode(f.png).decode("ascii"),
-                }
-                for f in figures
-            ],
+            headline=pooled_headline(study),
+            methods=_methods(study),
+            results=list(study.notes),
+            documents=documents,
+            layouts=layouts,
+            figures=figures,
             provenance_rows=rows,
-            generated_at=generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+            generated_at=generated_at,
         )
         (out / "report.html").write_text(page, encoding="utf-8")
-        printed = bool(pdf or (pdf is None and find_chromium() is not None))
+        printed = prints_pdf(pdf)
         if printed:
             print_to_pdf(out / "report.html", out / "report.pdf")
     out = Path(out_dir)

@@ -392,11 +392,14 @@ def _xlsx_value(sheet, value):
     return text
 
 
+DEFAULT_STUDY_NAME = "Dual-targeted therapy in IBD"
+
+
 def study_name(report) -> str:
     """The study's name from study.yaml (``study_name``), shown on every output."""
     config = getattr(getattr(report, "scored", None), "validation", None)
     config = getattr(config, "config", None)
-    return getattr(config, "study_name", None) or "Dual-targeted therapy in IBD"
+    return getattr(config, "study_name", None) or DEFAULT_STUDY_NAME
 
 
 def write_xlsx(tables: list[ReportTable], path: Path, title: str = "") -> Path:
@@ -673,6 +676,82 @@ def write_docx(
     return path
 
 
+def write_table_documents(
+    tables: list[ReportTable], out: Path, title: str, paper: str, alerts: tuple[str, ...] = ()
+) -> tuple[list[ReportTable], dict[str, TableLayout]]:
+    """``tables.xlsx`` and ``tables.docx`` (fitted to the page) of typeset tables; returns
+    the tables as documents print them and their print layouts, which the HTML page's print
+    stylesheet uses too."""
+    write_xlsx(tables, out / "tables.xlsx", title)
+    documents = [_for_documents(t) for t in tables]
+    layouts = {t.key: print_layout(t, paper) for t in documents}  # Word and HTML print
+    write_docx(documents, out / "tables.docx", title, alerts, paper, layouts)
+    return documents, layouts
+
+
+def render_report_page(
+    *,
+    title: str,
+    paper: str,
+    study: str,
+    subtitle: str,
+    suppression: str,
+    alerts: tuple[str, ...],
+    headline: list[dict],
+    methods: list[str],
+    results: list[str],
+    documents: list[ReportTable],
+    layouts: dict[str, TableLayout],
+    figures: list[FigureFiles],
+    provenance_rows: list[tuple[str, str]],
+    generated_at: str | None = None,
+) -> str:
+    """The self-contained HTML page of a report (the study's or a network's pooled one):
+    headline, Methods, Results, tables with their print layout, figures, provenance."""
+    env = Environment(
+        loader=PackageLoader("ibd_dtt.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+    return env.get_template("report.html.j2").render(
+        title=title,
+        paper={"a4": "A4", "letter": "letter"}[paper],
+        margin_mm=MARGIN_MM,
+        study=study,
+        subtitle=subtitle,
+        suppression=suppression,
+        alerts=alerts,
+        headline=headline,
+        methods=[typeset(p) for p in methods],
+        results=[typeset(p) for p in results],
+        tables=[
+            {
+                "key": t.key,
+                "title": t.title,
+                "notes": t.notes,
+                "html": _html_table(t, layouts[t.key].widths_mm),
+                "print": layouts[t.key],
+            }
+            for t in documents
+        ],
+        figures=[
+            {
+                "name": f.name,
+                "title": f.title,
+                "png_base64": base64.b64encode(f.png).decode("ascii"),
+            }
+            for f in figures
+        ],
+        provenance_rows=provenance_rows,
+        generated_at=generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+    )
+
+
+def prints_pdf(pdf: bool | None) -> bool:
+    """Whether report.pdf is printed: asked for (True), or by default (None) when Chromium
+    is installed; never with False."""
+    return bool(pdf or (pdf is None and find_chromium() is not None))
+
+
 def write_report(
     report: Report,
     out_dir: str | Path,
@@ -708,7 +787,7 @@ def write_report(
         using_percent_decimals(report.percent_decimals),
     ):
         _write_report_files(report, tmp, source, min_cell_count, generated_at, figures, jobs, paper)
-        printed = bool(pdf or (pdf is None and find_chromium() is not None))
+        printed = prints_pdf(pdf)
         if printed:
             print_to_pdf(tmp / "report.html", tmp / "report.pdf")
     out = Path(out_dir)
@@ -762,20 +841,13 @@ def _write_report_files(
         for extra in report.analyses[1:]:
             extra.write(out / "datasets" / f"{extra.definitions.name}-{extra.strategy}")
     title = f"{study_name(report)}: study report"
-    write_xlsx(tables, out / "tables.xlsx", title)
-    documents = [_for_documents(t) for t in tables]
-    layouts = {t.key: print_layout(t, paper) for t in documents}  # Word and HTML print
-    write_docx(documents, out / "tables.docx", title, report.alerts, paper, layouts)
+    documents, layouts = write_table_documents(tables, out, title, paper, report.alerts)
     if min_cell_count > 0:
         figures = [f for f in figures if f.name not in PATIENT_LEVEL_FIGURES]
     write_figures(figures, out / "figures")
     prov = provenance(report, source)
     (out / "provenance.json").write_text(json.dumps(prov, indent=2, sort_keys=True) + "\n")
 
-    env = Environment(
-        loader=PackageLoader("ibd_dtt.report", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-    )
     rows = [("ibd-dtt version", prov["ibd_dtt_version"]), ("Python", prov["python"])]
     rows += [(f"{k} version", v) for k, v in prov["packages"].items()]
     rows += [
@@ -789,37 +861,21 @@ def _write_report_files(
     ]
     rows += [("Data cut", prov["data_cut_date"]), ("Confidence intervals", prov["ci_method"])]
     rows += [(f"sha256 {name}", digest) for name, digest in prov["input_files_sha256"].items()]
-    page = env.get_template("report.html.j2").render(
+    page = render_report_page(
         title=title,
-        paper={"a4": "A4", "letter": "letter"}[paper],
-        margin_mm=MARGIN_MM,
+        paper=paper,
         study=study_name(report),
         subtitle=f"{len(report.cohort.patients)} patients analysed · data cut "
         f"{prov['data_cut_date']} · primary analysis {prov['primary_analysis']}",
         suppression=suppression,
         alerts=report.alerts,
         headline=headline_cards(report, min_cell_count),
-        methods=[typeset(p) for p in methods_paragraphs(report)],
-        results=[typeset(p) for p in results_paragraphs(report, min_cell_count)],
-        tables=[
-            {
-                "key": t.key,
-                "title": t.title,
-                "notes": t.notes,
-                "html": _html_table(t, layouts[t.key].widths_mm),
-                "print": layouts[t.key],
-            }
-            for t in documents
-        ],
-        figures=[
-            {
-                "name": f.name,
-                "title": f.title,
-                "png_base64": base64.b64encode(f.png).decode("ascii"),
-            }
-            for f in figures
-        ],
+        methods=methods_paragraphs(report),
+        results=results_paragraphs(report, min_cell_count),
+        documents=documents,
+        layouts=layouts,
+        figures=figures,
         provenance_rows=rows,
-        generated_at=generated_at or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        generated_at=generated_at,
     )
     (out / "report.html").write_text(page, encoding="utf-8")

@@ -29,6 +29,25 @@ GEE_MAX_PATIENTS = 1000
 GEE_MAXITER, GEE_CTOL = 60, 1e-6  # statsmodels GEE.fit defaults
 
 
+def _visit_design(frame: pd.DataFrame, present: list[str]):
+    """The design of ``value ~ visit`` (intercept = the first visit, then one indicator per
+    later visit), the values, each row's patient as 0..P-1, and each patient's row count."""
+    codes = pd.Categorical(frame["visit"], categories=present).codes
+    x = np.zeros((len(frame), len(present)))
+    x[:, 0] = 1.0
+    for k in range(1, len(present)):
+        x[:, k] = codes == k
+    group = pd.factorize(frame["patient_id"])[0]
+    return x, frame["value"].to_numpy(float), group, np.bincount(group).astype(float)
+
+
+def _per_patient_sums(values: np.ndarray, group: np.ndarray, patients: int) -> np.ndarray:
+    """Column sums of ``values`` within each patient (one row per patient)."""
+    out = np.zeros((patients, values.shape[1]))
+    np.add.at(out, group, values)
+    return out
+
+
 def random_intercept_reml(frame: pd.DataFrame, present: list[str]):
     """REML fit of ``value ~ visit`` with a random intercept per patient, vectorised.
 
@@ -41,20 +60,11 @@ def random_intercept_reml(frame: pd.DataFrame, present: list[str]):
     """
     from scipy.optimize import minimize_scalar
 
-    codes = pd.Categorical(frame["visit"], categories=present).codes
-    n_obs, n_par = len(frame), len(present)
-    x = np.zeros((n_obs, n_par))
-    x[:, 0] = 1.0
-    for k in range(1, n_par):
-        x[:, k] = codes == k
-    y = frame["value"].to_numpy(float)
-    group = pd.factorize(frame["patient_id"])[0]
-    sizes = np.bincount(group).astype(float)
+    x, y, group, sizes = _visit_design(frame, present)
+    n_obs, n_par = x.shape
 
-    def sums(values: np.ndarray) -> np.ndarray:  # per-patient column sums
-        out = np.zeros((len(sizes), values.shape[1]))
-        np.add.at(out, group, values)
-        return out
+    def sums(values: np.ndarray) -> np.ndarray:
+        return _per_patient_sums(values, group, len(sizes))
 
     sx, sy = sums(x), sums(y[:, None])[:, 0]
     xtx, xty, yty = x.T @ x, x.T @ y, float(y @ y)
@@ -104,21 +114,12 @@ def exchangeable_gee(frame: pd.DataFrame, present: list[str]):
     sum over patients is a sum of per-patient sums. Returns (params, robust covariance,
     converged), as statsmodels' ``params`` and ``cov_params()``.
     """
-    codes = pd.Categorical(frame["visit"], categories=present).codes
-    n_obs, n_par = len(frame), len(present)
-    x = np.zeros((n_obs, n_par))
-    x[:, 0] = 1.0
-    for k in range(1, n_par):
-        x[:, k] = codes == k
-    y = frame["value"].to_numpy(float)
-    group = pd.factorize(frame["patient_id"])[0]
-    sizes = np.bincount(group).astype(float)
+    x, y, group, sizes = _visit_design(frame, present)
+    n_obs, n_par = x.shape
     n_groups = len(sizes)
 
-    def sums(values: np.ndarray) -> np.ndarray:  # per-patient sums of each column
-        out = np.zeros((n_groups, values.shape[1]))
-        np.add.at(out, group, values)
-        return out
+    def sums(values: np.ndarray) -> np.ndarray:
+        return _per_patient_sums(values, group, n_groups)
 
     sx = sums(x)  # per-patient column sums of the design
     xtx = x.T @ x
