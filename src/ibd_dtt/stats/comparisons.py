@@ -115,6 +115,39 @@ def _tables(row_sums: np.ndarray, col_sums: np.ndarray):
             yield (first, *rest)
 
 
+def _two_row_first_rows(first_row_sum: int, col_sums: np.ndarray) -> np.ndarray:
+    """Every first row of a 2 x C table with these margins (the second row is the column
+    sums minus it), built column by column as one array: the tables of a 2 x C test (e.g.
+    responders by center) without a Python loop per table."""
+    cols = np.asarray(col_sums, dtype=np.int64)
+    after = np.concatenate([np.cumsum(cols[::-1])[::-1][1:], [0]])  # room left after j
+    rows = np.zeros((1, 0), dtype=np.int64)
+    sums = np.zeros(1, dtype=np.int64)
+    for j, cap in enumerate(cols):
+        low = np.maximum(0, first_row_sum - sums - after[j])
+        high = np.minimum(cap, first_row_sum - sums)
+        counts = np.maximum(high - low + 1, 0)
+        parent = np.repeat(np.arange(len(rows)), counts)
+        offset = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        value = low[parent] + offset
+        rows = np.column_stack([rows[parent], value])
+        sums = sums[parent] + value
+    return rows
+
+
+def _count_two_row_tables(first_row_sum: int, col_sums, cap: float):
+    """How many first rows :func:`_two_row_first_rows` gives, by the number of ways to
+    reach each partial sum (bounded compositions), without listing them; stops at ``cap``."""
+    # exact Python integers when nothing caps the count (it can pass 2**53)
+    ways = np.zeros(first_row_sum + 1, dtype=object if cap == float("inf") else float)
+    ways[0] = 1
+    for c in (int(v) for v in col_sums):
+        running = np.concatenate([np.zeros(1, dtype=ways.dtype), np.cumsum(ways)])
+        upper = np.arange(first_row_sum + 1) + 1
+        ways = np.minimum(running[upper] - running[np.maximum(upper - c - 1, 0)], cap)
+    return min(ways[first_row_sum], cap)
+
+
 def count_tables(row_sums, col_sums, limit: int | None = None) -> int:
     """The number of tables of non-negative integers with these margins (counted column by
     column; rows with equal remaining sums are interchangeable, so states are memoised on
@@ -148,6 +181,9 @@ def count_tables(row_sums, col_sums, limit: int | None = None) -> int:
 
     if sum(rows) != sum(cols):
         raise ValueError("row and column sums differ")
+    if len(rows) == 2 or len(cols) == 2:  # a 2 x C (or R x 2) table: one composition each
+        first, other = (rows[0], cols) if len(rows) == 2 else (cols[0], list(rows))
+        return int(_count_two_row_tables(first, other, cap))
     return int(min(completions(0, rows), cap))
 
 
@@ -161,6 +197,8 @@ def fisher_exact_rxc(table) -> TestResult:
     observed = observed[observed.sum(axis=1) > 0][:, observed.sum(axis=0) > 0]
     if min(observed.shape) < 2:
         return TestResult("none", None, None, "only one row or column has data")
+    if observed.shape[1] == 2 and observed.shape[0] > 2:
+        observed = observed.T  # the same test; 2 x C tables are listed without a loop
     rows, cols = observed.sum(axis=1), observed.sum(axis=0)
     n = int(observed.sum())
     const = gammaln(rows + 1).sum() + gammaln(cols + 1).sum() - gammaln(n + 1)
@@ -171,9 +209,14 @@ def fisher_exact_rxc(table) -> TestResult:
     observed_log = float(log_pmf(observed.reshape(1, -1))[0])
     n_tables = count_tables(rows, cols, limit=FISHER_EXACT_MAX_TABLES)
     if n_tables <= FISHER_EXACT_MAX_TABLES:
-        tables = np.array(
-            [list(itertools.chain.from_iterable(t)) for t in _tables(rows, cols)], dtype=float
-        )
+        if len(rows) == 2:
+            first = _two_row_first_rows(int(rows[0]), cols)
+            tables = np.hstack([first, cols - first]).astype(float)
+        else:
+            tables = np.array(
+                [list(itertools.chain.from_iterable(t)) for t in _tables(rows, cols)],
+                dtype=float,
+            )
         logs = log_pmf(tables)
         keep = logs <= observed_log + np.log1p(1e-7)  # R's fisher.test tolerance
         pvalue = float(min(1.0, np.exp(logs[keep]).sum()))
