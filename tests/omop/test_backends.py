@@ -7,6 +7,7 @@ and sets it); without it those tests skip and say so.
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import uuid
@@ -147,3 +148,78 @@ def test_spark_extraction_equals_duckdb_extraction(synthetic):
     assert len(on_duckdb["patients"]) > 20
     for name, frame in on_duckdb.items():
         pd.testing.assert_frame_equal(on_spark[name], frame, obj=name)
+
+
+@pytest.fixture(scope="module")
+def nested_dispensings(tmp_path_factory):
+    """Random dispensings of three drugs with long and short supplies (many records outlast
+    their successor, the branch of the era query that the synthetic CDM rarely reaches), the
+    eras a record-by-record builder gives for them, and the table as a Parquet folder."""
+    import random
+
+    from test_eras_and_episodes import CONCEPT, DAY0, ohdsi_eras
+
+    draw = random.Random(7)
+    rows = [
+        (
+            draw.randint(1, 40),
+            draw.choice(["ADA", "IFX", "TOF"]),
+            draw.randint(0, 700),
+            draw.choice([None, None, 0, 14, 90, 200, 365]),
+        )
+        for _ in range(600)
+    ]
+    frame = pd.DataFrame(
+        {
+            "drug_exposure_id": range(1, len(rows) + 1),
+            "person_id": [r[0] for r in rows],
+            "drug_concept_id": [CONCEPT[r[1]] for r in rows],
+            "drug_exposure_start_date": [DAY0 + datetime.timedelta(days=r[2]) for r in rows],
+            "days_supply": pd.array([r[3] for r in rows], dtype="Int64"),
+        }
+    )
+    folder = tmp_path_factory.mktemp("nested")
+    frame.to_parquet(folder / "drug_exposure.parquet")
+    return frame, folder, ohdsi_eras(rows, 30)
+
+
+def era_rows(cdm) -> list[tuple]:
+    from test_eras_and_episodes import DAY0
+
+    eras = derive_drug_eras(cdm["drug_exposure"]).to_pandas()
+    return sorted(
+        (
+            int(r.person_id),
+            r.drug,
+            (pd.Timestamp(r.era_start) - pd.Timestamp(DAY0)).days,
+            (pd.Timestamp(r.era_end) - pd.Timestamp(DAY0)).days,
+            int(r.records),
+        )
+        for r in eras.itertuples()
+    )
+
+
+def test_nested_dispensings_give_the_reference_eras_on_duckdb(nested_dispensings):
+    _frame, folder, expected = nested_dispensings
+    assert len(expected) > 100
+    assert era_rows(open_cdm(folder)) == expected
+
+
+@needs_spark
+def test_nested_dispensings_give_the_reference_eras_on_spark(nested_dispensings):
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    _frame, folder, expected = nested_dispensings
+    assert era_rows(open_cdm(f"spark:{folder}")) == expected
+
+
+@needs_postgres
+def test_nested_dispensings_give_the_reference_eras_on_postgresql(nested_dispensings):
+    frame, _folder, expected = nested_dispensings
+    schema = f"cdm_{uuid.uuid4().hex[:8]}"
+    loader = postgres_connection(POSTGRES_URL)
+    loader.raw_sql(f"CREATE SCHEMA {schema}")
+    try:
+        loader.create_table("drug_exposure", frame, database=schema)
+        assert era_rows(open_cdm(f"{POSTGRES_URL}?schema={schema}")) == expected
+    finally:
+        loader.raw_sql(f"DROP SCHEMA {schema} CASCADE")
