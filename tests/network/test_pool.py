@@ -197,6 +197,18 @@ def test_packages_that_differ_in_their_analysis_are_refused(site_packages, netwo
         pool_packages([a, build_site_package(other, "Center 3")])
 
 
+def test_sites_that_name_the_study_differently_are_pooled_with_a_note(site_packages):
+    from ibd_dtt.network.pool import check_compatible
+
+    a, b = (site_packages[s] for s in SITES[:2])
+    assert not any("named the study" in n for n in check_compatible([a, b]))
+    renamed = copy.deepcopy(b.manifest)
+    renamed["study_name"] = "DTT registry, site copy"
+    notes = check_compatible([a, type(b)(renamed, b.tables)])
+    [note] = [n for n in notes if "named the study" in n]
+    assert "DTT registry, site copy" in note and f"uses {a.site}'s name" in note
+
+
 def test_month_grid_packages_pool_into_an_approximate_overall_curve(network_reports):
     """The default (month-grid) tables: the overall curve is marked approximate and, on this
     synthetic network of three 80-patient sites, lies within 2 percentage points of the

@@ -139,6 +139,13 @@ def check_compatible(packages: list[SitePackage]) -> list[str]:
                 "ibd-dtt version"
             )
     notes = []
+    study_names = {p.site: p.manifest.get("study_name") for p in packages}
+    if len(set(study_names.values())) > 1:
+        named = "; ".join(f"{site}: {name or '(none)'}" for site, name in study_names.items())
+        notes.append(
+            f"Sites named the study differently ({named}); the report uses {first.site}'s "
+            "name. The analyses themselves are the same (checked above)."
+        )
     versions = sorted({p.manifest["ibd_dtt_version"] for p in packages})
     if len(versions) > 1:
         notes.append(f"Packages were made with ibd-dtt versions {', '.join(versions)}.")
