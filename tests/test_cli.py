@@ -71,6 +71,18 @@ def test_outcomes_command_several_strategies_and_bad_options(tmp_path):
     assert (tmp_path / "locf" / "outcomes.csv").is_file()
     bad = runner.invoke(app, ["outcomes", data, "--out", str(tmp_path), "--missing", "worst"])
     assert bad.exit_code == 2 and "as-observed" in bad.stdout
+    assert "--after-episode" not in bad.stdout  # only what is wrong is named
+    both = runner.invoke(
+        app,
+        [
+            *["outcomes", data, "--out", str(tmp_path / "x")],
+            *["--missing", "worst", "--after-episode", "never", "--jobs", "0"],
+        ],
+    )
+    assert both.exit_code == 2
+    assert "--missing must be one of" in both.stdout
+    assert "--after-episode must be one of" in both.stdout and "--jobs" in both.stdout
+    assert not (tmp_path / "x").exists()
     unknown = runner.invoke(app, ["outcomes", data, "--out", str(tmp_path), "--definitions", "x"])
     assert unknown.exit_code == 2 and "unknown definition set" in unknown.stdout
 

@@ -295,16 +295,10 @@ def outcomes_command(
 ) -> None:
     """Derive DTT episodes, windowed visits and outcomes; write them as CSV and Parquet."""
     strategies = missing or ["as-observed"]
-    unknown = [s for s in strategies if s not in STRATEGIES]
-    if unknown or (after_episode and after_episode not in _AFTER_EPISODE):
-        _error(
-            f"--missing must be one of {', '.join(STRATEGIES)}; "
-            f"--after-episode one of {', '.join(_AFTER_EPISODE)}"
-        )
-        raise typer.Exit(EXIT_UNUSABLE)
+    problems = _analysis_option_problems(strategies, after_episode)
     if problem := _jobs_problem(jobs):
-        _error(problem)
-        raise typer.Exit(EXIT_UNUSABLE)
+        problems.append(problem)
+    _stop_on(problems)
     scored = _load_for_analysis(data, config, allow_rejected)
     analyses = []
     for strategy in strategies:
