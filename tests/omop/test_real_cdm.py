@@ -136,6 +136,30 @@ def test_malformed_tables_are_one_line_errors_with_exit_2(synthea, tmp_path):
     assert "Traceback" not in result.stdout
 
 
+def test_the_zip_as_shipped_and_its_parent_folder_say_which_folder_to_pass(tmp_path):
+    # OHDSI ships Eunomia datasets as a zip of a folder of Parquet files; a new user's first
+    # try is the zip itself, or the folder it was unzipped into
+    result = runner.invoke(
+        app, ["omop", "episodes", "--cdm", str(ZIP), "--out", str(tmp_path / "e.parquet")]
+    )
+    assert result.exit_code == 2
+    message = " ".join(result.stdout.split())
+    assert "is a zip archive: unzip it first" in message
+    assert "--cdm DIR/Synthea27NjParquet" in message
+    with zipfile.ZipFile(ZIP) as archive:
+        archive.extract("Synthea27NjParquet/person.parquet", tmp_path / "unzipped")
+    result = runner.invoke(
+        app,
+        [
+            *["omop", "episodes", "--cdm", str(tmp_path / "unzipped")],
+            *["--out", str(tmp_path / "e.parquet")],
+        ],
+    )
+    assert result.exit_code == 2
+    assert "pass that folder" in result.stdout and "Synthea27NjParquet" in result.stdout
+    assert not (tmp_path / "e.parquet").exists()
+
+
 # --- four injected persons, counted by hand -----------------------------------------------
 # Concept ids are the OMOP ingredient concepts of our drug catalogue (IFX 937368, ADA
 # 1119119, VDZ 45774639, UST 40161532) and OMOP's Crohn's disease (201606) and ulcerative

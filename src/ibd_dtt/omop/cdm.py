@@ -131,6 +131,8 @@ def _duckdb(path: Path, memory_limit: str | None) -> dict[str, ibis.Table]:
             else:
                 tables[name] = con.read_csv(file, table_name=name)
         return tables
+    if path.suffix.lower() == ".zip":
+        raise CdmError(_zip_hint(path))
     try:
         con = ibis.duckdb.connect(str(path), read_only=True, **config)
     except Exception as exc:  # duckdb.IOException: not a database, or a newer file format
@@ -156,8 +158,34 @@ def _table_files(folder: Path) -> dict[str, Path]:
         if file.suffix.lower() in (".parquet", ".csv")
     }
     if not files:
-        raise CdmError(f"{folder} holds no .parquet or .csv files")
+        inner = [
+            d
+            for d in sorted(folder.iterdir())
+            if d.is_dir() and any(f.suffix.lower() in (".parquet", ".csv") for f in d.iterdir())
+        ]
+        hint = f": the CDM's tables are in {inner[0]}, pass that folder" if len(inner) == 1 else ""
+        raise CdmError(f"{folder} holds no .parquet or .csv files{hint}")
     return files
+
+
+def _zip_hint(path: Path) -> str:
+    """How to open a zipped CDM (OHDSI's Eunomia datasets ship as a zip of Parquet or CSV
+    files): unzip it and pass the folder that holds the table files."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return f"{path} is not a readable zip archive"
+    folders = sorted(
+        {str(Path(n).parent) for n in names if Path(n).suffix.lower() in (".parquet", ".csv")}
+    )
+    where = "DIR" if folders in ([], ["."]) else f"DIR/{folders[0]}"
+    return (
+        f"{path} is a zip archive: unzip it first (unzip {path.name} -d DIR) and pass the "
+        f"folder of table files (--cdm {where})"
+    )
 
 
 def _postgres(url: str, schema: str | None) -> dict[str, ibis.Table]:
