@@ -109,3 +109,22 @@ def test_outcomes_on_partly_rejected_data_lists_the_rejected_patients(tmp_path):
     assert result.exit_code == 0, result.stdout
     exclusions = (tmp_path / "exclusions.csv").read_text()
     assert "validation" in exclusions and "no DTT episode" in exclusions
+
+
+def test_every_command_has_a_one_line_summary_in_the_command_list():
+    # Typer's command list prints the first paragraph of each docstring with its line breaks:
+    # a summary wrapped in the source would be wrapped mid-sentence in `ibd-dtt --help`
+    import inspect
+
+    import typer
+
+    def commands(group, prefix=""):
+        for name, command in getattr(group, "commands", {}).items():
+            yield prefix + name, command
+            yield from commands(command, prefix + name + " ")
+
+    found = dict(commands(typer.main.get_command(app)))
+    assert {"report", "share", "pool", "omop extract", "omop pathways"} <= set(found)
+    for name, command in found.items():
+        summary = inspect.cleandoc(command.help or "").split("\n\n")[0]
+        assert summary and "\n" not in summary, name

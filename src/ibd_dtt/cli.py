@@ -418,8 +418,9 @@ def report_command(
         ),
     ] = None,
 ) -> None:
-    """Full analysis and publication report: Tables 1-4, response, labs, safety,
-    persistence, figures; HTML, PDF, Excel, Word, CSV and Parquet."""
+    """Full analysis and publication report in HTML, PDF, Excel, Word, CSV and Parquet.
+
+    Tables 1-4, response, labs, safety, persistence and figures (docs/report.md)."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     definition_sets = definitions or ["paper"]
@@ -549,9 +550,10 @@ def share_command(
     ] = False,
     allow_rejected: AllowRejectedOpt = False,
 ) -> None:
-    """Write this site's aggregate package for a network study: counts and sufficient
-    statistics only, small cells suppressed, and a summary page for the data-protection
-    officer (docs/network.md)."""
+    """Write this site's aggregate package for a network study (docs/network.md).
+
+    Counts and sufficient statistics only, small cells suppressed, and a summary page for
+    the data-protection officer."""
     from ibd_dtt.network import build_site_package, write_site_package
     from ibd_dtt.report import build_report
 
@@ -621,9 +623,10 @@ def pool_command(
         ),
     ] = None,
 ) -> None:
-    """Pool the sites' packages of a network study into one report: summed counts with
-    exact CIs, pooled Kaplan-Meier, means/SDs, approximate medians, and a random-effects
-    meta-analysis across sites with forest plots (docs/network.md)."""
+    """Pool the sites' packages of a network study into one report (docs/network.md).
+
+    Summed counts with exact CIs, pooled Kaplan-Meier, means/SDs, approximate medians, and
+    a random-effects meta-analysis across sites with forest plots."""
     from ibd_dtt.network import pool_packages, read_packages, write_pooled_report
 
     problems = []
@@ -729,8 +732,9 @@ def template_command(
         Path, typer.Option(help="The workbook to write, e.g. my_registry.xlsx (not replaced).")
     ],
 ) -> None:
-    """Write a fill-in Excel workbook (one sheet per table, drop-downs, range checks, notes
-    on every header) and its study.yaml, both generated from the data contract."""
+    """Write a fill-in Excel workbook and its study.yaml, generated from the data contract.
+
+    One sheet per table, drop-downs, range checks and a note on every header."""
     from ibd_dtt.forms import write_template
 
     if out.exists():
@@ -922,8 +926,9 @@ def omop_pathways_command(
     ] = "minCellCount",
     schema: SchemaOpt = None,
 ) -> None:
-    """Treatment pathways of every person with an advanced therapy, aggregated for sharing:
-    counts overall and by age group, sex and index year, Sankey transitions and sunburst
+    """Treatment pathways of every person with an advanced therapy, aggregated for sharing.
+
+    Counts overall and by age group, sex and index year, Sankey transitions and sunburst
     counts, with small cells censored. No person-level row leaves this command."""
     from ibd_dtt.omop import derive_drug_eras, derive_treatment_pathways, summarise_pathways
     from ibd_dtt.omop.cdm import open_cdm, require
@@ -1001,8 +1006,10 @@ def omop_extract_command(
     ] = None,
     schema: SchemaOpt = None,
 ) -> None:
-    """Extract the registry tables (patients, therapies, assessments, adverse events) of
-    every IBD patient with a DTT episode, so `ibd-dtt validate/outcomes/report` run on them."""
+    """Extract the registry tables of every IBD patient with a DTT episode from the CDM.
+
+    Patients, therapies, assessments and adverse events, so that `ibd-dtt validate`,
+    `outcomes` and `report` run on them."""
     import datetime as dt
 
     from ibd_dtt.omop.cdm import open_cdm
