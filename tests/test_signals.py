@@ -173,3 +173,79 @@ def test_an_engine_error_raised_for_the_signal_still_ends_as_interrupted(monkeyp
     monkeypatch.setattr(cli, "app", broken)
     with pytest.raises(RuntimeError, match="a bug"):
         cli.main()
+
+
+@pytest.fixture
+def endless_cdm(tmp_path) -> Path:
+    """A .duckdb CDM whose drug_exposure is a view scanning 10^11 generated rows: the era
+    query runs for minutes in DuckDB's C++ code, where Python runs no signal handler."""
+    import duckdb
+
+    path = tmp_path / "endless.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        """CREATE VIEW drug_exposure AS
+        SELECT i AS person_id, CAST(1119119 AS BIGINT) AS drug_concept_id,
+               CAST(DATE '2020-01-01' + CAST(i % 1000 AS INTEGER) AS DATE)
+                   AS drug_exposure_start_date,
+               CAST(NULL AS INTEGER) AS days_supply
+        FROM range(100000000000) t(i) WHERE i % 1000000007 = 0"""
+    )
+    con.close()
+    return path
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_interrupts_a_running_database_query(tmp_path, endless_cdm, signum):
+    # Before, the run went on until the query ended (minutes on a large CDM) and only then
+    # said "interrupted"; DuckDB is now interrupted from a thread woken by the signal.
+    out = tmp_path / "episodes.parquet"
+    process = subprocess.Popen(
+        [
+            *[sys.executable, "-c", CLI, "omop", "episodes"],
+            *["--cdm", str(endless_cdm), "--out", str(out)],
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(3)  # imports, opening the CDM, and into the query
+        assert process.poll() is None, process.communicate()
+        sent = time.monotonic()
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=30)
+        elapsed = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 128 + signum, (stdout, stderr)
+    assert elapsed < 5
+    assert "interrupted" in stdout and "Traceback" not in stdout
+    assert stderr == ""  # nothing from DuckDB's bindings either
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["endless.duckdb"]
+
+
+def test_a_database_error_after_a_signal_is_not_called_an_unreadable_cdm(monkeypatch):
+    # DuckDB answers an interrupted query with its own InterruptException: the CDM is fine,
+    # so the command must not say "the CDM could not be read" (exit 2) but end as
+    # interrupted (main() turns it into exit 130).
+    import duckdb
+    import typer
+
+    import ibd_dtt.cli as cli
+    import ibd_dtt.parallel as parallel
+
+    def query():
+        raise duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+
+    command = cli._cdm_guarded(query)
+    monkeypatch.setattr(parallel, "_received", None)
+    with pytest.raises(typer.Exit) as stopped:
+        command()
+    assert stopped.value.exit_code == 2  # without a signal: an engine error on the CDM
+    monkeypatch.setattr(parallel, "_received", signal.SIGINT)
+    with pytest.raises(duckdb.InterruptException):
+        command()

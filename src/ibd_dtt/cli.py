@@ -9,6 +9,7 @@ produces a traceback; an interrupted run leaves no process and no partial output
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ from ibd_dtt.outputs import output_folder, write_file
 from ibd_dtt.parallel import (
     Interrupted,
     checkpoint,
+    close_interrupted_connections,
     install_signal_handlers,
     received_signal,
 )
@@ -73,8 +75,13 @@ def _guarded(command: Callable[..., Any], database: bool = False) -> Callable[..
             raise typer.Exit(EXIT_UNUSABLE) from None
         except Exception as exc:
             # A database engine refusing a CDM it cannot read (a type it cannot convert, a
-            # file it cannot open) is a problem of the input, said in one line.
-            if not database or type(exc).__module__.split(".")[0] not in DATABASE_MODULES:
+            # file it cannot open) is a problem of the input, said in one line; a query
+            # interrupted for SIGINT/SIGTERM is not (main() ends the run as interrupted).
+            if (
+                not database
+                or type(exc).__module__.split(".")[0] not in DATABASE_MODULES
+                or received_signal() is not None
+            ):
                 raise
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             _error(f"the CDM could not be read: {type(exc).__name__}: {first}")
@@ -1089,6 +1096,7 @@ def main() -> None:
     worker stopped, temporary output removed) with exit 130 / 143 and one line, no
     traceback."""
     install_signal_handlers()
+    interruption = None
     try:
         app()
     except BaseException as error:
@@ -1100,4 +1108,13 @@ def main() -> None:
         console.print(
             f"[bold red]interrupted[/] ({interruption}); unfinished outputs were removed."
         )
+    if interruption is not None:
+        # A DuckDB query interrupted while it calls back into Python (to check for signals)
+        # can keep its objects referenced from C++, where the garbage collector cannot free
+        # them: close the databases now (their spill files go), and let DuckDB's bindings
+        # list those objects as "leaked" at exit into /dev/null, not under our one line.
+        close_interrupted_connections()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
         sys.exit(interruption.exit_code)

@@ -17,11 +17,14 @@ of a run never depends on ``jobs``.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -66,9 +69,55 @@ def received_signal() -> int | None:
 def install_signal_handlers() -> None:
     """Turn SIGINT and SIGTERM into :class:`Interrupted` in the main thread (the CLI does
     this once): clean-up code then runs as for any exception. SIGTERM's default action
-    would end the process at once, leaving workers and temporary output behind."""
+    would end the process at once, leaving workers and temporary output behind.
+
+    Python runs a signal handler only when the main thread runs Python code again, and a
+    database query runs in C++ for as long as it takes (minutes on a large CDM). So the
+    signal is also written to a socket (``signal.set_wakeup_fd``, done by the C-level
+    handler at once) and a thread reading it interrupts the queries of every registered
+    DuckDB connection (:func:`interrupt_on_signal`); the query then returns with an
+    error and the handler runs."""
+    global _wakeup
     signal.signal(signal.SIGINT, _raise_interrupted)
     signal.signal(signal.SIGTERM, _raise_interrupted)
+    if _wakeup is None:
+        reader, writer = socket.socketpair()
+        writer.setblocking(False)
+        signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+        _wakeup = (reader, writer)  # kept open for the life of the process
+        threading.Thread(
+            target=_interrupt_queries_on_signal, args=(reader,), name="ibd-dtt-signals", daemon=True
+        ).start()
+
+
+_wakeup: tuple[socket.socket, socket.socket] | None = None
+_interruptible: weakref.WeakSet = weakref.WeakSet()
+
+
+def interrupt_on_signal(connection: Any) -> None:
+    """Have SIGINT and SIGTERM interrupt the running query of ``connection`` (an object with
+    an ``interrupt()`` method, such as a ``duckdb.DuckDBPyConnection``) when the CLI has
+    installed its handlers. Held weakly: registering keeps nothing alive."""
+    _interruptible.add(connection)
+
+
+def close_interrupted_connections() -> None:
+    """Close the registered connections (after an interruption, before the process exits)."""
+    for connection in list(_interruptible):
+        with contextlib.suppress(Exception):
+            connection.close()
+
+
+def _interrupt_queries_on_signal(reader: socket.socket) -> None:
+    global _received
+    while data := reader.recv(64):
+        for signum in data:
+            if signum in (signal.SIGINT, signal.SIGTERM):
+                # before the query returns, so that its error is known to be the signal's
+                _received = signum
+                for connection in list(_interruptible):
+                    with contextlib.suppress(Exception):  # closed meanwhile: nothing to do
+                        connection.interrupt()
 
 
 _WATCH_SECONDS = 0.5

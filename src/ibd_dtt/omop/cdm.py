@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import ibis
 
 from ibd_dtt.errors import IbdDttError
+from ibd_dtt.parallel import interrupt_on_signal
 
 REQUIRED_COLUMNS = {
     "drug_exposure": ("person_id", "drug_concept_id", "drug_exposure_start_date", "days_supply"),
@@ -124,6 +125,7 @@ def _duckdb(path: Path, memory_limit: str | None) -> dict[str, ibis.Table]:
         )
     if path.is_dir():
         con = ibis.duckdb.connect(**config)
+        interrupt_on_signal(con.con)
         tables = {}
         for name, file in _table_files(path).items():
             if file.suffix.lower() == ".parquet":
@@ -138,6 +140,7 @@ def _duckdb(path: Path, memory_limit: str | None) -> dict[str, ibis.Table]:
     except Exception as exc:  # duckdb.IOException: not a database, or a newer file format
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CdmError(f"cannot open {path} as a DuckDB database: {first}") from None
+    interrupt_on_signal(con.con)
     # The table names straight from DuckDB: Ibis 12's list_tables() calls
     # DuckDBPyConnection.fetch_arrow_table, which DuckDB 2.0 removed.
     names = [
