@@ -91,21 +91,42 @@ def install_signal_handlers() -> None:
 
 
 _wakeup: tuple[socket.socket, socket.socket] | None = None
-_interruptible: weakref.WeakSet = weakref.WeakSet()
+# engine -> (how to stop its running work, how to close it after an interruption or None)
+_interruptible: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def interrupt_on_signal(connection: Any) -> None:
-    """Have SIGINT and SIGTERM interrupt the running query of ``connection`` (an object with
-    an ``interrupt()`` method, such as a ``duckdb.DuckDBPyConnection``) when the CLI has
-    installed its handlers. Held weakly: registering keeps nothing alive."""
-    _interruptible.add(connection)
+def interrupt_on_signal(
+    engine: Any,
+    interrupt: Callable[[Any], None] | None = None,
+    close: Callable[[Any], None] | None = None,
+) -> None:
+    """Have SIGINT and SIGTERM stop the running work of ``engine`` when the CLI has installed
+    its handlers: ``interrupt(engine)`` is called from a thread as soon as the signal
+    arrives, ``close(engine)`` before the interrupted run exits. The defaults suit a
+    ``duckdb.DuckDBPyConnection`` (``interrupt()``, ``close()``); for Spark,
+    ``SparkContext.cancelAllJobs`` and no close. Held weakly: registering keeps nothing
+    alive."""
+    if interrupt is None:  # a DuckDB connection
+        interrupt, close = (lambda e: e.interrupt()), close or (lambda e: e.close())
+    _interruptible[engine] = (interrupt, close)
+
+
+def restore_signal_handlers() -> None:
+    """Put back the CLI's SIGINT/SIGTERM handlers if a library replaced them (PySpark makes
+    SIGINT a KeyboardInterrupt that click reports as "Aborted!" with exit 1); a no-op when
+    the CLI did not install them (Python or Jupyter use)."""
+    if _wakeup is not None:
+        signal.signal(signal.SIGINT, _raise_interrupted)
+        signal.signal(signal.SIGTERM, _raise_interrupted)
 
 
 def close_interrupted_connections() -> None:
-    """Close the registered connections (after an interruption, before the process exits)."""
-    for connection in list(_interruptible):
-        with contextlib.suppress(Exception):
-            connection.close()
+    """Close the registered engines that can be closed (after an interruption, before the
+    process exits)."""
+    for engine, (_, close) in list(_interruptible.items()):
+        if close is not None:
+            with contextlib.suppress(Exception):
+                close(engine)
 
 
 def _interrupt_queries_on_signal(reader: socket.socket) -> None:
@@ -115,9 +136,9 @@ def _interrupt_queries_on_signal(reader: socket.socket) -> None:
             if signum in (signal.SIGINT, signal.SIGTERM):
                 # before the query returns, so that its error is known to be the signal's
                 _received = signum
-                for connection in list(_interruptible):
+                for engine, (interrupt, _) in list(_interruptible.items()):
                     with contextlib.suppress(Exception):  # closed meanwhile: nothing to do
-                        connection.interrupt()
+                        interrupt(engine)
 
 
 _WATCH_SECONDS = 0.5

@@ -223,3 +223,86 @@ def test_nested_dispensings_give_the_reference_eras_on_postgresql(nested_dispens
         assert era_rows(open_cdm(f"{POSTGRES_URL}?schema={schema}")) == expected
     finally:
         loader.raw_sql(f"DROP SCHEMA {schema} CASCADE")
+
+
+# The one line the JVM itself prints when Spark 4 loads an incubator module: not Spark's
+# logging, and no JVM option turns it off.
+JVM_INCUBATOR_WARNING = "WARNING: Using incubator modules: jdk.incubator.vector"
+CLI = "from ibd_dtt.cli import main; main()"
+
+
+def _spark_episodes_command(folder, out):
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [
+            *[sys.executable, "-c", CLI, "omop", "episodes"],
+            *["--cdm", f"spark:{folder}", "--out", str(out)],
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@needs_spark
+def test_spark_command_keeps_stderr_free_of_spark_logs_and_progress_bars(synthetic, tmp_path):
+    # Spark's defaults print INFO/WARN lines at start-up and a progress bar per stage
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    process = _spark_episodes_command(synthetic[1], tmp_path / "e.parquet")
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stdout + stderr
+    assert "DTT episodes written" in stdout
+    assert [line for line in stderr.splitlines() if line != JVM_INCUBATOR_WARNING] == []
+
+
+SPARK_HANDLERS = """
+import signal
+import ibd_dtt.parallel as parallel
+from ibd_dtt.omop.cdm import local_spark_session
+parallel.install_signal_handlers()  # as the CLI does
+session = local_spark_session()
+interrupt, close = parallel._interruptible[session.sparkContext]
+print(signal.getsignal(signal.SIGINT).__name__, close)
+"""
+
+
+@needs_spark
+def test_spark_keeps_the_cli_signal_handlers_and_cancels_jobs_on_a_signal():
+    # PySpark makes SIGINT a KeyboardInterrupt of its own when it creates its context; the
+    # CLI's handler is put back, and the context is registered so that a signal cancels
+    # its jobs (and is not closed by the interrupted run's clean-up)
+    import subprocess
+    import sys
+
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    done = subprocess.run(
+        [sys.executable, "-c", SPARK_HANDLERS], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["_raise_interrupted", "None"]
+
+
+@needs_spark
+@pytest.mark.parametrize("signum", [2, 15])
+def test_a_signal_during_a_spark_run_ends_it_as_interrupted(synthetic, tmp_path, signum):
+    import time
+
+    pytest.importorskip("pyspark", reason="the spark extra is not installed")
+    out = tmp_path / "e.parquet"
+    process = _spark_episodes_command(synthetic[1], out)
+    try:
+        time.sleep(8)  # the JVM started, jobs running or about to
+        if process.poll() is not None:
+            pytest.skip("the Spark run ended before the signal could be sent")
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 128 + signum, stdout + stderr
+    assert "interrupted" in stdout and "Traceback" not in stdout + stderr
+    assert [line for line in stderr.splitlines() if line != JVM_INCUBATOR_WARNING] == []
+    assert not out.exists()

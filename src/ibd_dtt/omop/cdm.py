@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import ibis
 
 from ibd_dtt.errors import IbdDttError
-from ibd_dtt.parallel import interrupt_on_signal
+from ibd_dtt.parallel import interrupt_on_signal, restore_signal_handlers
 
 REQUIRED_COLUMNS = {
     "drug_exposure": ("person_id", "drug_concept_id", "drug_exposure_start_date", "days_supply"),
@@ -47,6 +47,7 @@ REQUIRED_COLUMNS = {
     ),
 }
 POSTGRES_SCHEMES = ("postgres", "postgresql")
+SPARK_LOG4J = Path(__file__).with_name("spark-log4j2.properties").as_uri()
 
 
 class CdmError(IbdDttError):
@@ -225,14 +226,26 @@ def local_spark_session() -> Any:
         from pyspark.sql import SparkSession
     except ModuleNotFoundError as exc:
         raise CdmError("Spark needs the spark extra: pip install 'ibd-dtt[spark]'") from exc
-    return (
+    session = (
         SparkSession.builder.master("local[*]")
         .appName("ibd-dtt")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # no stage bars on stderr
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={SPARK_LOG4J}")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
     )
+    session.sparkContext.setLogLevel("ERROR")
+    _interrupt_spark_jobs_on_signal(session)
+    return session
+
+
+def _interrupt_spark_jobs_on_signal(session: Any) -> None:
+    """Ctrl-C/SIGTERM cancel the session's running jobs, and the CLI's handlers are put back
+    (PySpark replaces the SIGINT handler when it creates its context)."""
+    interrupt_on_signal(session.sparkContext, interrupt=lambda context: context.cancelAllJobs())
+    restore_signal_handlers()
 
 
 def _spark_folder(folder: Path) -> dict[str, ibis.Table]:
@@ -252,6 +265,7 @@ def _spark_folder(folder: Path) -> dict[str, ibis.Table]:
 
 
 def _spark_catalog(session: Any, schema: str | None) -> dict[str, ibis.Table]:
+    _interrupt_spark_jobs_on_signal(session)
     con = ibis.pyspark.connect(session)
     listed = session.catalog.listTables(schema) if schema else session.catalog.listTables()
     # Temporary views belong to the session, not to a database; Ibis' own are internal.
