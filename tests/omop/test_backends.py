@@ -306,3 +306,67 @@ def test_a_signal_during_a_spark_run_ends_it_as_interrupted(synthetic, tmp_path,
     assert "interrupted" in stdout and "Traceback" not in stdout + stderr
     assert [line for line in stderr.splitlines() if line != JVM_INCUBATOR_WARNING] == []
     assert not out.exists()
+
+
+@needs_postgres
+def test_a_signal_cancels_the_running_query_on_the_postgresql_server(tmp_path):
+    # Exiting the client alone leaves the server working on the query (until it next writes
+    # to the closed socket): the signal must cancel it on the server.
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    schema = f"slow_{uuid.uuid4().hex[:8]}"
+    loader = postgres_connection(POSTGRES_URL)
+    loader.raw_sql(f"CREATE SCHEMA {schema}")
+    loader.raw_sql(
+        f"""CREATE VIEW {schema}.drug_exposure AS
+        SELECT i AS person_id, 1119119::bigint AS drug_concept_id,
+               DATE '2020-01-01' + (i % 1000)::int AS drug_exposure_start_date,
+               NULL::int AS days_supply
+        FROM generate_series(1::bigint, 100000000000::bigint) i
+        WHERE i % 1000000007 = 0"""
+    )
+
+    def running() -> int:
+        # the era query reads the view through a server-side cursor
+        with loader.raw_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+            "AND query LIKE 'FETCH FORWARD%' AND pid <> pg_backend_pid()"
+        ) as cursor:
+            return cursor.fetchone()[0]
+
+    out = tmp_path / "e.parquet"
+    process = subprocess.Popen(
+        [
+            *[sys.executable, "-c", CLI, "omop", "episodes"],
+            *["--cdm", f"{POSTGRES_URL}?schema={schema}", "--out", str(out)],
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while running() == 0 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+        assert running() >= 1, process.communicate()
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+        deadline = time.monotonic() + 10
+        while running() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert running() == 0  # cancelled on the server, not left running
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        loader.raw_sql(
+            "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+            "WHERE query LIKE 'FETCH FORWARD%' AND pid <> pg_backend_pid()"
+        ).close()
+        loader.raw_sql(f"DROP SCHEMA {schema} CASCADE").close()
+    assert process.returncode == 130, stdout + stderr
+    assert "interrupted" in stdout and stderr == ""
+    assert not out.exists()

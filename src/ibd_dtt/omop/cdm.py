@@ -19,6 +19,7 @@ a ``pyspark.sql.SparkSession``             Spark: the tables of its catalog (``s
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
@@ -26,7 +27,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import ibis
 
 from ibd_dtt.errors import IbdDttError
-from ibd_dtt.parallel import interrupt_on_signal, restore_signal_handlers
+from ibd_dtt.parallel import interrupt_on_signal, received_signal, restore_signal_handlers
 
 REQUIRED_COLUMNS = {
     "drug_exposure": ("person_id", "drug_concept_id", "drug_exposure_start_date", "days_supply"),
@@ -210,10 +211,23 @@ def _postgres(url: str, schema: str | None) -> dict[str, ibis.Table]:
     except Exception as exc:  # psycopg raises its own OperationalError family
         redacted = parsed._replace(netloc=parsed.netloc.rsplit("@", 1)[-1]).geturl()
         raise CdmError(f"cannot connect to {redacted}: {exc}".strip()) from exc
+    # Ctrl-C/SIGTERM cancel the running query on the server: closing the client alone
+    # leaves the server working on it until it next writes to the closed socket
+    interrupt_on_signal(con.con, interrupt=lambda connection: connection.cancel_safe())
+    for name in ("psycopg.connection", "psycopg.transaction"):
+        logger = logging.getLogger(name)
+        if _not_after_a_signal not in logger.filters:
+            logger.addFilter(_not_after_a_signal)
     names = con.list_tables(database=schema)
     if not names:
         raise CdmError(f"schema {schema!r} of {parsed.path.lstrip('/')} holds no tables")
     return {name.lower(): con.table(name, database=schema) for name in names}
+
+
+def _not_after_a_signal(record: logging.LogRecord) -> bool:
+    """Drop psycopg's warnings once the run is interrupted ("error ignored in rollback": the
+    cancelled query's transaction cannot roll back while the process is exiting anyway)."""
+    return received_signal() is None
 
 
 def _is_spark_session(source: object) -> bool:
