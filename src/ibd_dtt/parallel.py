@@ -74,9 +74,9 @@ def install_signal_handlers() -> None:
     Python runs a signal handler only when the main thread runs Python code again, and a
     database query runs in C++ for as long as it takes (minutes on a large CDM). So the
     signal is also written to a socket (``signal.set_wakeup_fd``, done by the C-level
-    handler at once) and a thread reading it interrupts the queries of every registered
-    DuckDB connection (:func:`interrupt_on_signal`); the query then returns with an
-    error and the handler runs."""
+    handler at once) and a thread reading it interrupts the work of every registered
+    engine (:func:`interrupt_on_signal`: DuckDB connections, Spark contexts, PostgreSQL
+    connections); the query then returns with an error and the handler runs."""
     global _wakeup
     signal.signal(signal.SIGINT, _raise_interrupted)
     signal.signal(signal.SIGTERM, _raise_interrupted)
@@ -112,9 +112,9 @@ def interrupt_on_signal(
 
 
 def restore_signal_handlers() -> None:
-    """Put back the CLI's SIGINT/SIGTERM handlers if a library replaced them (PySpark makes
-    SIGINT a KeyboardInterrupt that click reports as "Aborted!" with exit 1); a no-op when
-    the CLI did not install them (Python or Jupyter use)."""
+    """Put back the CLI's SIGINT/SIGTERM handlers if a library replaced them (PySpark
+    installs a SIGINT handler of its own that raises KeyboardInterrupt); a no-op when the
+    CLI did not install them (Python or Jupyter use)."""
     if _wakeup is not None:
         signal.signal(signal.SIGINT, _raise_interrupted)
         signal.signal(signal.SIGTERM, _raise_interrupted)
