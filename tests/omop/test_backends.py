@@ -231,15 +231,13 @@ JVM_INCUBATOR_WARNING = "WARNING: Using incubator modules: jdk.incubator.vector"
 CLI = "from ibd_dtt.cli import main; main()"
 
 
-def _spark_episodes_command(folder, out):
+def _episodes_command(cdm: str, out):
+    """``ibd-dtt omop episodes --cdm CDM --out OUT`` started in a process of its own."""
     import subprocess
     import sys
 
     return subprocess.Popen(
-        [
-            *[sys.executable, "-c", CLI, "omop", "episodes"],
-            *["--cdm", f"spark:{folder}", "--out", str(out)],
-        ],
+        [sys.executable, "-c", CLI, "omop", "episodes", "--cdm", cdm, "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -250,7 +248,7 @@ def _spark_episodes_command(folder, out):
 def test_spark_command_keeps_stderr_free_of_spark_logs_and_progress_bars(synthetic, tmp_path):
     # Spark's defaults print INFO/WARN lines at start-up and a progress bar per stage
     pytest.importorskip("pyspark", reason="the spark extra is not installed")
-    process = _spark_episodes_command(synthetic[1], tmp_path / "e.parquet")
+    process = _episodes_command(f"spark:{synthetic[1]}", tmp_path / "e.parquet")
     stdout, stderr = process.communicate(timeout=300)
     assert process.returncode == 0, stdout + stderr
     assert "DTT episodes written" in stdout
@@ -291,7 +289,7 @@ def test_a_signal_during_a_spark_run_ends_it_as_interrupted(synthetic, tmp_path,
 
     pytest.importorskip("pyspark", reason="the spark extra is not installed")
     out = tmp_path / "e.parquet"
-    process = _spark_episodes_command(synthetic[1], out)
+    process = _episodes_command(f"spark:{synthetic[1]}", out)
     try:
         time.sleep(8)  # the JVM started, jobs running or about to
         if process.poll() is not None:
@@ -313,8 +311,6 @@ def test_a_signal_cancels_the_running_query_on_the_postgresql_server(tmp_path):
     # Exiting the client alone leaves the server working on the query (until it next writes
     # to the closed socket): the signal must cancel it on the server.
     import signal
-    import subprocess
-    import sys
     import time
 
     schema = f"slow_{uuid.uuid4().hex[:8]}"
@@ -338,15 +334,7 @@ def test_a_signal_cancels_the_running_query_on_the_postgresql_server(tmp_path):
             return cursor.fetchone()[0]
 
     out = tmp_path / "e.parquet"
-    process = subprocess.Popen(
-        [
-            *[sys.executable, "-c", CLI, "omop", "episodes"],
-            *["--cdm", f"{POSTGRES_URL}?schema={schema}", "--out", str(out)],
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = _episodes_command(f"{POSTGRES_URL}?schema={schema}", out)
     try:
         deadline = time.monotonic() + 60
         while running() == 0 and time.monotonic() < deadline and process.poll() is None:
